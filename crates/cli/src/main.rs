@@ -1,0 +1,43 @@
+//! `continuum`: the command-line face of Continuum.
+//!
+//! What it is for: parsing what a user asks (`run`, `compile`), turning it
+//! into calls on the library crates, and turning every failure into one
+//! clear line and a documented exit status (docs/cli.md).
+//!
+//! What it must never do: hold logic the library crates should own (WASI
+//! semantics, engine configuration, caching), or panic on user input.
+
+mod cli;
+mod compile;
+mod exit;
+mod invoke;
+mod run;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    init_tracing(cli.verbose);
+    let code = match cli.command {
+        cli::Command::Run(args) => run::run(args),
+        cli::Command::Compile(args) => compile::compile(args),
+    };
+    std::process::exit(code);
+}
+
+/// Logs go to stderr; `-v` raises the level, `CONTINUUM_LOG` (a tracing
+/// filter such as `continuum_engine=debug`) overrides it.
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CONTINUUM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,231 @@
+//! `continuum run`.
+
+use crate::cli::{CacheArgs, RunArgs};
+use crate::exit;
+use anyhow::{Context, Result, bail};
+use continuum_engine::{CompileCache, EngineConfig, ModuleLoader, default_cache_dir};
+use continuum_wasi::{GuestExit, WasiCtx, WasiCtxBuilder};
+use std::time::Instant;
+use wasmtime::{Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Trap};
+
+/// What a store holds for one guest.
+pub struct Host {
+    wasi: WasiCtx,
+    limits: StoreLimits,
+}
+
+pub fn loader(config: &EngineConfig, cache: &CacheArgs) -> Result<ModuleLoader> {
+    let cache = if cache.no_cache {
+        None
+    } else {
+        cache
+            .cache_dir
+            .clone()
+            .or_else(default_cache_dir)
+            .map(CompileCache::new)
+    };
+    Ok(ModuleLoader::new(config, cache)?)
+}
+
+pub fn run(args: RunArgs) -> i32 {
+    match run_inner(args) {
+        Ok(code) => code,
+        Err(err) => exit::report(&err),
+    }
+}
+
+fn run_inner(args: RunArgs) -> Result<i32> {
+    let config = EngineConfig {
+        kind: args.engine,
+        max_wasm_stack: args.max_wasm_stack.map(|s| s as usize),
+        ..EngineConfig::default()
+    };
+    let loader = loader(&config, &args.cache)?;
+    let started = Instant::now();
+    let module = loader
+        .load_file(&args.module)
+        .with_context(|| format!("cannot load `{}`", args.module.display()))?;
+    tracing::info!(elapsed = ?started.elapsed(), "module ready");
+    check_imports(&module)?;
+
+    let wasi = build_wasi(&args)?;
+    let mut limits = StoreLimitsBuilder::new().instances(1);
+    if let Some(max) = args.max_memory {
+        limits = limits.memory_size(usize::try_from(max).unwrap_or(usize::MAX));
+    }
+    let engine = loader.engine();
+    let mut store = Store::new(
+        engine,
+        Host {
+            wasi,
+            limits: limits.build(),
+        },
+    );
+    store.limiter(|h| &mut h.limits);
+    arm_timeout(&mut store, engine, args.timeout);
+
+    let mut linker: Linker<Host> = Linker::new(engine);
+    continuum_wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi)?;
+    let instance = match linker.instantiate(&mut store, &module) {
+        Ok(i) => i,
+        Err(e) => {
+            return Ok(guest_failure(
+                e,
+                args.timeout,
+                &args,
+                "instantiating the module",
+            ));
+        }
+    };
+
+    let outcome =
+        match &args.invoke {
+            Some(name) => crate::invoke::invoke(&mut store, &instance, name, &args.args),
+            None => {
+                let start = instance.get_typed_func::<(), ()>(&mut store, "_start").map_err(|_| {
+                let reactor = instance.get_func(&mut store, "_initialize").is_some();
+                anyhow::anyhow!(
+                    "`{}` exports no `_start` function{}; choose a function with --invoke FUNC",
+                    args.module.display(),
+                    if reactor { " (it is a reactor module)" } else { "" }
+                )
+            });
+                match start {
+                    Ok(f) => f.call(&mut store, ()).map_err(Into::into),
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+    Ok(match outcome {
+        Ok(()) => 0,
+        Err(e) => guest_failure(e, args.timeout, &args, "running"),
+    })
+}
+
+/// Refuses a module that imports anything this host does not provide,
+/// naming every such import, before any guest code runs.
+fn check_imports(module: &Module) -> Result<()> {
+    let unknown: Vec<String> = module
+        .imports()
+        .filter(|i| {
+            i.module() != continuum_wasi::MODULE || !continuum_wasi::FUNCTIONS.contains(&i.name())
+        })
+        .map(|i| format!("`{}::{}`", i.module(), i.name()))
+        .collect();
+    if !unknown.is_empty() {
+        bail!(
+            "the module imports {} that Continuum does not provide (it provides the {} functions of {})",
+            unknown.join(", "),
+            continuum_wasi::FUNCTIONS.len(),
+            continuum_wasi::MODULE
+        );
+    }
+    Ok(())
+}
+
+fn build_wasi(args: &RunArgs) -> Result<WasiCtx> {
+    let argv0 = args
+        .argv0
+        .clone()
+        .unwrap_or_else(|| args.module.display().to_string());
+    let mut b = WasiCtxBuilder::new().arg(argv0);
+    if args.invoke.is_none() {
+        for a in &args.args {
+            b = b.arg(a.clone());
+        }
+    }
+    for e in &args.env {
+        match &e.value {
+            Some(v) => b = b.env(&e.key, v),
+            None => {
+                if let Ok(v) = std::env::var(&e.key) {
+                    b = b.env(&e.key, &v);
+                }
+            }
+        }
+    }
+    for addr in &args.tcplisten {
+        let listener = std::net::TcpListener::bind(addr)
+            .with_context(|| format!("cannot listen on `{addr}` (--tcplisten)"))?;
+        b = b.tcp_listener(listener)?;
+    }
+    for d in &args.dirs {
+        b = b.preopen_dir(&d.host, &d.guest, false)?;
+    }
+    for d in &args.ro_dirs {
+        b = b.preopen_dir(&d.host, &d.guest, true)?;
+    }
+    if let Some(n) = args.max_open_files {
+        b = b.max_open_files(n);
+    }
+    Ok(b.build())
+}
+
+/// Epoch interruption is always compiled in; a run without `--timeout` gets
+/// a deadline it cannot reach. With one, a watchdog thread bumps the epoch
+/// (stopping guest code) and sets the WASI interrupt flag (ending a wait in
+/// a host call) when the time is up.
+fn arm_timeout(
+    store: &mut Store<Host>,
+    engine: &wasmtime::Engine,
+    timeout: Option<std::time::Duration>,
+) {
+    let Some(timeout) = timeout else {
+        store.set_epoch_deadline(u64::MAX / 2);
+        return;
+    };
+    store.set_epoch_deadline(1);
+    store
+        .data_mut()
+        .wasi
+        .set_deadline(Some(Instant::now() + timeout));
+    let engine = engine.clone();
+    let flag = store.data().wasi.interrupt_flag();
+    std::thread::spawn(move || {
+        std::thread::sleep(timeout);
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        engine.increment_epoch();
+    });
+}
+
+/// Turns a guest's end into an exit status: its own exit code, a timeout,
+/// or a trap (printed with the Wasm backtrace).
+fn guest_failure(
+    err: wasmtime::Error,
+    timeout: Option<std::time::Duration>,
+    args: &RunArgs,
+    phase: &str,
+) -> i32 {
+    if let Some(GuestExit(code)) = err.downcast_ref::<GuestExit>() {
+        return *code;
+    }
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => {
+            let t = timeout
+                .map(|t| humantime::format_duration(t).to_string())
+                .unwrap_or_default();
+            eprintln!(
+                "error: `{}` timed out after {t} (--timeout)",
+                args.module.display()
+            );
+            exit::TIMEOUT
+        }
+        Some(trap) => {
+            let hint = match trap {
+                Trap::StackOverflow => {
+                    " (the guest's call stack is exhausted; raise it with --max-wasm-stack)"
+                }
+                Trap::MemoryOutOfBounds => " (the guest accessed memory outside its linear memory)",
+                _ => "",
+            };
+            eprintln!(
+                "error: `{}` trapped while {phase}{hint}\n{err:?}",
+                args.module.display()
+            );
+            exit::TRAP
+        }
+        None => exit::report(
+            &anyhow::Error::from(err).context(format!("while {phase} `{}`", args.module.display())),
+        ),
+    }
+}

@@ -1,0 +1,406 @@
+//! [`WasiCtx`]: one guest's WASI state plus the host handles that serve it.
+
+use crate::abi::{Errno, WasiResult, rights};
+use crate::clock::ClockAnchor;
+use crate::state::{ClockBases, FdEntry, FdKind, Preopen, WasiState};
+use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
+use cap_std::fs::Dir;
+use std::collections::HashMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Errors while setting up a WASI context (bad preopens, sockets).
+#[derive(Debug, thiserror::Error)]
+pub enum WasiSetupError {
+    /// A `--dir` host path could not be opened.
+    #[error("cannot preopen directory `{path}`: {source}")]
+    Preopen {
+        /// The host path given.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A `--dir` host path is not a directory.
+    #[error("cannot preopen `{0}`: not a directory")]
+    NotADirectory(PathBuf),
+    /// A guest name for a preopen is empty.
+    #[error("preopen of `{0}` has an empty guest name")]
+    EmptyGuestName(PathBuf),
+    /// A listening socket could not be prepared.
+    #[error("cannot prepare listening socket: {0}")]
+    Socket(#[source] std::io::Error),
+    /// A restored state names a preopen that no host directory was given for.
+    #[error("the state needs preopen `{0}`, but no host directory was mapped to it")]
+    MissingPreopen(String),
+}
+
+/// A host resource backing an fd. Never serialised: rebuilt from [`FdEntry`].
+#[derive(Debug)]
+pub(crate) enum Handle {
+    Stdio(i32),
+    File(cap_std::fs::File),
+    Dir(Dir),
+    Listener(TcpListener),
+    Stream(TcpStream),
+}
+
+/// One guest's WASI world: the portable [`WasiState`] plus the host handles
+/// (directories, files, sockets) that serve it on this machine.
+pub struct WasiCtx {
+    pub(crate) state: WasiState,
+    /// Host directory of each preopen, by index in `state.preopens`.
+    pub(crate) preopen_dirs: Vec<Dir>,
+    pub(crate) handles: HashMap<u32, Handle>,
+    pub(crate) max_open_files: Option<usize>,
+    pub(crate) clocks: ClockAnchor,
+    pub(crate) interrupt: Arc<AtomicBool>,
+    pub(crate) deadline: Option<Instant>,
+    pub(crate) memory: Option<wasmtime::Memory>,
+}
+
+impl std::fmt::Debug for WasiCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasiCtx")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`WasiCtx`] for a fresh run.
+#[derive(Default, Debug)]
+pub struct WasiCtxBuilder {
+    args: Vec<String>,
+    env: Vec<String>,
+    preopens: Vec<(Preopen, Dir)>,
+    listeners: Vec<TcpListener>,
+    max_open_files: Option<usize>,
+}
+
+impl WasiCtxBuilder {
+    /// An empty builder: no args, no env, no preopens.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a command-line argument (the first is the program name).
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push(format!("{key}={value}"));
+        self
+    }
+
+    /// Preopens host directory `host` under the guest name `guest`.
+    pub fn preopen_dir(
+        mut self,
+        host: &Path,
+        guest: &str,
+        read_only: bool,
+    ) -> Result<Self, WasiSetupError> {
+        if guest.is_empty() {
+            return Err(WasiSetupError::EmptyGuestName(host.to_path_buf()));
+        }
+        let dir = open_host_dir(host)?;
+        self.preopens.push((
+            Preopen {
+                guest_name: guest.to_string(),
+                read_only,
+            },
+            dir,
+        ));
+        Ok(self)
+    }
+
+    /// Hands a listening TCP socket to the guest (`--tcplisten`).
+    pub fn tcp_listener(mut self, listener: TcpListener) -> Result<Self, WasiSetupError> {
+        listener
+            .set_nonblocking(true)
+            .map_err(WasiSetupError::Socket)?;
+        self.listeners.push(listener);
+        Ok(self)
+    }
+
+    /// Caps the number of open fds (stdio included); more opens get `EMFILE`.
+    pub fn max_open_files(mut self, n: usize) -> Self {
+        self.max_open_files = Some(n);
+        self
+    }
+
+    /// Builds the context: fds 0-2 are stdio, then listening sockets, then
+    /// preopened directories in the order they were added.
+    pub fn build(self) -> WasiCtx {
+        let mut state = WasiState {
+            args: self.args,
+            env: self.env,
+            ..Default::default()
+        };
+        let mut handles = HashMap::new();
+        for (fd, kind) in [(0, FdKind::Stdin), (1, FdKind::Stdout), (2, FdKind::Stderr)] {
+            state.fds.insert(fd, stdio_entry(kind));
+            handles.insert(fd, Handle::Stdio(fd as i32));
+        }
+        let mut next = 3u32;
+        for listener in self.listeners {
+            let addr = listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            state
+                .fds
+                .insert(next, socket_entry(FdKind::TcpListener { addr }));
+            handles.insert(next, Handle::Listener(listener));
+            next += 1;
+        }
+        let mut preopen_dirs = Vec::new();
+        for (index, (preopen, dir)) in self.preopens.into_iter().enumerate() {
+            state
+                .fds
+                .insert(next, preopen_entry(index, preopen.read_only));
+            handles.insert(
+                next,
+                Handle::Dir(dir.try_clone().expect("dup of a directory fd")),
+            );
+            state.preopens.push(preopen);
+            preopen_dirs.push(dir);
+            next += 1;
+        }
+        WasiCtx::assemble(state, preopen_dirs, handles, self.max_open_files)
+    }
+}
+
+fn open_host_dir(host: &Path) -> Result<Dir, WasiSetupError> {
+    let meta = std::fs::metadata(host).map_err(|source| WasiSetupError::Preopen {
+        path: host.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Err(WasiSetupError::NotADirectory(host.to_path_buf()));
+    }
+    Dir::open_ambient_dir(host, cap_std::ambient_authority()).map_err(|source| {
+        WasiSetupError::Preopen {
+            path: host.to_path_buf(),
+            source,
+        }
+    })
+}
+
+fn stdio_entry(kind: FdKind) -> FdEntry {
+    FdEntry {
+        kind,
+        rights_base: rights::STDIO,
+        rights_inheriting: 0,
+        fdflags: 0,
+        offset: 0,
+    }
+}
+
+fn socket_entry(kind: FdKind) -> FdEntry {
+    FdEntry {
+        kind,
+        rights_base: rights::SOCKET_ALL,
+        rights_inheriting: 0,
+        fdflags: 0,
+        offset: 0,
+    }
+}
+
+/// Rights of a preopened directory: everything, or everything that does not
+/// change files when the preopen is read-only.
+pub(crate) fn preopen_entry(preopen: usize, read_only: bool) -> FdEntry {
+    let (base, inheriting) = if read_only {
+        (
+            rights::DIR_ALL & !rights::DIR_WRITING,
+            (rights::DIR_ALL | rights::FILE_ALL) & !(rights::DIR_WRITING | rights::FILE_WRITING),
+        )
+    } else {
+        (rights::DIR_ALL, rights::DIR_ALL | rights::FILE_ALL)
+    };
+    FdEntry {
+        kind: FdKind::PreopenDir { preopen },
+        rights_base: base,
+        rights_inheriting: inheriting,
+        fdflags: 0,
+        offset: 0,
+    }
+}
+
+impl WasiCtx {
+    fn assemble(
+        state: WasiState,
+        preopen_dirs: Vec<Dir>,
+        handles: HashMap<u32, Handle>,
+        max_open_files: Option<usize>,
+    ) -> WasiCtx {
+        let clocks = ClockAnchor::new(state.clocks);
+        WasiCtx {
+            state,
+            preopen_dirs,
+            handles,
+            max_open_files,
+            clocks,
+            interrupt: Arc::new(AtomicBool::new(false)),
+            deadline: None,
+            memory: None,
+        }
+    }
+
+    /// Rebuilds a context from a captured state on this machine. `dirs` maps
+    /// each preopen's guest name to a host directory; handles of files and
+    /// directories are reopened lazily from their guest paths.
+    pub fn from_state(
+        state: WasiState,
+        dirs: &HashMap<String, PathBuf>,
+    ) -> Result<WasiCtx, WasiSetupError> {
+        let mut preopen_dirs = Vec::new();
+        for p in &state.preopens {
+            let host = dirs
+                .get(&p.guest_name)
+                .ok_or_else(|| WasiSetupError::MissingPreopen(p.guest_name.clone()))?;
+            preopen_dirs.push(open_host_dir(host)?);
+        }
+        let mut handles = HashMap::new();
+        for (fd, entry) in &state.fds {
+            if let FdKind::Stdin | FdKind::Stdout | FdKind::Stderr = entry.kind {
+                handles.insert(*fd, Handle::Stdio(*fd as i32));
+            }
+        }
+        Ok(WasiCtx::assemble(state, preopen_dirs, handles, None))
+    }
+
+    /// The portable state, with clock bases captured at this instant.
+    pub fn capture_state(&self) -> WasiState {
+        let mut state = self.state.clone();
+        state.clocks = ClockBases {
+            monotonic_base_ns: self.clocks.monotonic_now(),
+            cputime_base_ns: self.clocks.cputime_now(),
+        };
+        state
+    }
+
+    /// The portable state as it stands (clock bases as of the anchor).
+    pub fn state(&self) -> &WasiState {
+        &self.state
+    }
+
+    /// A flag that, once set, makes blocking host calls return `EINTR` at
+    /// once (used with epoch interruption to stop a guest that is waiting).
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        self.interrupt.clone()
+    }
+
+    /// Blocking host calls give up (with `EINTR`) after this instant.
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+
+    pub(crate) fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::Relaxed) || self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    pub(crate) fn entry(&self, fd: u32) -> WasiResult<&FdEntry> {
+        self.state.fds.get(&fd).ok_or(Errno::Badf)
+    }
+
+    pub(crate) fn entry_mut(&mut self, fd: u32) -> WasiResult<&mut FdEntry> {
+        self.state.fds.get_mut(&fd).ok_or(Errno::Badf)
+    }
+
+    /// The entry of `fd`, checked to carry every right in `needed`.
+    pub(crate) fn entry_with(&self, fd: u32, needed: u64) -> WasiResult<&FdEntry> {
+        let e = self.entry(fd)?;
+        if e.rights_base & needed != needed {
+            return Err(Errno::Notcapable);
+        }
+        Ok(e)
+    }
+
+    /// The host handle of `fd`, reopened from its entry if this context was
+    /// rebuilt from a captured state.
+    pub(crate) fn handle(&mut self, fd: u32) -> WasiResult<&Handle> {
+        if !self.handles.contains_key(&fd) {
+            let entry = self.entry(fd)?.clone();
+            let handle = self.reopen(&entry)?;
+            self.handles.insert(fd, handle);
+        }
+        Ok(&self.handles[&fd])
+    }
+
+    pub(crate) fn dir_handle(&mut self, fd: u32) -> WasiResult<&Dir> {
+        match self.handle(fd)? {
+            Handle::Dir(d) => Ok(d),
+            _ => Err(Errno::Notdir),
+        }
+    }
+
+    fn reopen(&self, entry: &FdEntry) -> WasiResult<Handle> {
+        match &entry.kind {
+            FdKind::Stdin => Ok(Handle::Stdio(0)),
+            FdKind::Stdout => Ok(Handle::Stdio(1)),
+            FdKind::Stderr => Ok(Handle::Stdio(2)),
+            FdKind::PreopenDir { preopen } => {
+                Ok(Handle::Dir(self.preopen_dir(*preopen)?.try_clone()?))
+            }
+            FdKind::Dir { preopen, path } => {
+                Ok(Handle::Dir(self.preopen_dir(*preopen)?.open_dir(path)?))
+            }
+            FdKind::File {
+                preopen,
+                path,
+                read,
+                write,
+            } => {
+                let mut opts = cap_std::fs::OpenOptions::new();
+                opts.read(*read || !*write).write(*write);
+                opts.follow(FollowSymlinks::Yes).maybe_dir(false);
+                Ok(Handle::File(
+                    self.preopen_dir(*preopen)?.open_with(path, &opts)?,
+                ))
+            }
+            // Sockets belong to the machine that opened them.
+            FdKind::TcpListener { .. } | FdKind::TcpStream { .. } => Err(Errno::Notconn),
+        }
+    }
+
+    pub(crate) fn preopen_dir(&self, index: usize) -> WasiResult<&Dir> {
+        self.preopen_dirs.get(index).ok_or(Errno::Badf)
+    }
+
+    /// Inserts a new fd at the lowest free number, honouring the fd limit.
+    pub(crate) fn insert_fd(&mut self, entry: FdEntry, handle: Handle) -> WasiResult<u32> {
+        if self
+            .max_open_files
+            .is_some_and(|max| self.state.fds.len() >= max)
+        {
+            return Err(Errno::Mfile);
+        }
+        let mut fd = 0u32;
+        for used in self.state.fds.keys() {
+            if *used != fd {
+                break;
+            }
+            fd += 1;
+        }
+        self.state.fds.insert(fd, entry);
+        self.handles.insert(fd, handle);
+        Ok(fd)
+    }
+
+    pub(crate) fn remove_fd(&mut self, fd: u32) -> WasiResult<FdEntry> {
+        let entry = self.state.fds.remove(&fd).ok_or(Errno::Badf)?;
+        self.handles.remove(&fd);
+        Ok(entry)
+    }
+
+    /// Guest-visible argument list.
+    pub fn args(&self) -> &[String] {
+        &self.state.args
+    }
+}

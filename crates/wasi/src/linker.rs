@@ -1,0 +1,159 @@
+//! Registers every `wasi_snapshot_preview1` function with a wasmtime linker.
+
+use crate::abi::{Errno, WasiResult};
+use crate::ctx::WasiCtx;
+use crate::memory::GuestMemory;
+use crate::misc::GuestExit;
+use wasmtime::{Caller, Linker};
+
+/// The import module name of WASI preview1.
+pub const MODULE: &str = "wasi_snapshot_preview1";
+
+/// Every function this layer provides, in the order of the preview1 witx.
+pub const FUNCTIONS: &[&str] = &[
+    "args_get",
+    "args_sizes_get",
+    "environ_get",
+    "environ_sizes_get",
+    "clock_res_get",
+    "clock_time_get",
+    "fd_advise",
+    "fd_allocate",
+    "fd_close",
+    "fd_datasync",
+    "fd_fdstat_get",
+    "fd_fdstat_set_flags",
+    "fd_fdstat_set_rights",
+    "fd_filestat_get",
+    "fd_filestat_set_size",
+    "fd_filestat_set_times",
+    "fd_pread",
+    "fd_prestat_get",
+    "fd_prestat_dir_name",
+    "fd_pwrite",
+    "fd_read",
+    "fd_readdir",
+    "fd_renumber",
+    "fd_seek",
+    "fd_sync",
+    "fd_tell",
+    "fd_write",
+    "path_create_directory",
+    "path_filestat_get",
+    "path_filestat_set_times",
+    "path_link",
+    "path_open",
+    "path_readlink",
+    "path_remove_directory",
+    "path_rename",
+    "path_symlink",
+    "path_unlink_file",
+    "poll_oneoff",
+    "proc_exit",
+    "proc_raise",
+    "sched_yield",
+    "random_get",
+    "sock_accept",
+    "sock_recv",
+    "sock_send",
+    "sock_shutdown",
+];
+
+/// Runs `f` with the guest's memory and WASI context of the calling instance.
+fn with_ctx<T: 'static>(
+    caller: &mut Caller<'_, T>,
+    get: fn(&mut T) -> &mut WasiCtx,
+    f: impl FnOnce(&mut WasiCtx, &mut GuestMemory<'_>) -> WasiResult<()>,
+) -> i32 {
+    let memory = match get(caller.data_mut()).memory {
+        Some(m) => m,
+        None => match caller.get_export("memory").and_then(|e| e.into_memory()) {
+            Some(m) => {
+                get(caller.data_mut()).memory = Some(m);
+                m
+            }
+            // A module without an exported memory cannot receive any result.
+            None => return Errno::Fault as i32,
+        },
+    };
+    let (bytes, data) = memory.data_and_store_mut(caller);
+    let mut mem = GuestMemory::new(bytes);
+    match f(get(data), &mut mem) {
+        Ok(()) => Errno::Success as i32,
+        Err(e) => e as i32,
+    }
+}
+
+macro_rules! register {
+    ($linker:ident, $get:ident, $name:ident ( $($arg:ident : $wasm:ty => $conv:ty),* ) with mem) => {
+        $linker.func_wrap(MODULE, stringify!($name), move |mut caller: Caller<'_, T>, $($arg: $wasm),*| -> i32 {
+            with_ctx(&mut caller, $get, |ctx, mem| ctx.$name(mem, $($arg as $conv),*))
+        })?;
+    };
+    ($linker:ident, $get:ident, $name:ident ( $($arg:ident : $wasm:ty => $conv:ty),* )) => {
+        $linker.func_wrap(MODULE, stringify!($name), move |mut caller: Caller<'_, T>, $($arg: $wasm),*| -> i32 {
+            with_ctx(&mut caller, $get, |ctx, _mem| ctx.$name($($arg as $conv),*))
+        })?;
+    };
+}
+
+/// Adds all of `wasi_snapshot_preview1` to `linker`; `get` finds the
+/// [`WasiCtx`] in the store's data. One context serves one instance.
+pub fn add_to_linker<T: 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&mut T) -> &mut WasiCtx,
+) -> wasmtime::Result<()> {
+    register!(linker, get, args_get(a: i32 => u32, b: i32 => u32) with mem);
+    register!(linker, get, args_sizes_get(a: i32 => u32, b: i32 => u32) with mem);
+    register!(linker, get, environ_get(a: i32 => u32, b: i32 => u32) with mem);
+    register!(linker, get, environ_sizes_get(a: i32 => u32, b: i32 => u32) with mem);
+    register!(linker, get, clock_res_get(id: i32 => u32, out: i32 => u32) with mem);
+    register!(linker, get, clock_time_get(id: i32 => u32, p: i64 => u64, out: i32 => u32) with mem);
+    register!(linker, get, fd_advise(fd: i32 => u32, off: i64 => u64, len: i64 => u64, adv: i32 => u8));
+    register!(linker, get, fd_allocate(fd: i32 => u32, off: i64 => u64, len: i64 => u64));
+    register!(linker, get, fd_close(fd: i32 => u32));
+    register!(linker, get, fd_datasync(fd: i32 => u32));
+    register!(linker, get, fd_fdstat_get(fd: i32 => u32, out: i32 => u32) with mem);
+    register!(linker, get, fd_fdstat_set_flags(fd: i32 => u32, fl: i32 => u16));
+    register!(linker, get, fd_fdstat_set_rights(fd: i32 => u32, b: i64 => u64, i: i64 => u64));
+    register!(linker, get, fd_filestat_get(fd: i32 => u32, out: i32 => u32) with mem);
+    register!(linker, get, fd_filestat_set_size(fd: i32 => u32, len: i64 => u64));
+    register!(linker, get, fd_filestat_set_times(fd: i32 => u32, a: i64 => u64, m: i64 => u64, fl: i32 => u16));
+    register!(linker, get, fd_pread(fd: i32 => u32, iovs: i32 => u32, n: i32 => u32, off: i64 => u64, out: i32 => u32) with mem);
+    register!(linker, get, fd_prestat_get(fd: i32 => u32, out: i32 => u32) with mem);
+    register!(linker, get, fd_prestat_dir_name(fd: i32 => u32, buf: i32 => u32, len: i32 => u32) with mem);
+    register!(linker, get, fd_pwrite(fd: i32 => u32, iovs: i32 => u32, n: i32 => u32, off: i64 => u64, out: i32 => u32) with mem);
+    register!(linker, get, fd_read(fd: i32 => u32, iovs: i32 => u32, n: i32 => u32, out: i32 => u32) with mem);
+    register!(linker, get, fd_readdir(fd: i32 => u32, buf: i32 => u32, len: i32 => u32, cookie: i64 => u64, out: i32 => u32) with mem);
+    register!(linker, get, fd_renumber(from: i32 => u32, to: i32 => u32));
+    register!(linker, get, fd_seek(fd: i32 => u32, delta: i64 => i64, whence: i32 => u8, out: i32 => u32) with mem);
+    register!(linker, get, fd_sync(fd: i32 => u32));
+    register!(linker, get, fd_tell(fd: i32 => u32, out: i32 => u32) with mem);
+    register!(linker, get, fd_write(fd: i32 => u32, iovs: i32 => u32, n: i32 => u32, out: i32 => u32) with mem);
+    register!(linker, get, path_create_directory(fd: i32 => u32, p: i32 => u32, l: i32 => u32) with mem);
+    register!(linker, get, path_filestat_get(fd: i32 => u32, fl: i32 => u32, p: i32 => u32, l: i32 => u32, out: i32 => u32) with mem);
+    register!(linker, get, path_filestat_set_times(fd: i32 => u32, fl: i32 => u32, p: i32 => u32, l: i32 => u32, a: i64 => u64, m: i64 => u64, fst: i32 => u16) with mem);
+    register!(linker, get, path_link(ofd: i32 => u32, ofl: i32 => u32, op: i32 => u32, ol: i32 => u32, nfd: i32 => u32, np: i32 => u32, nl: i32 => u32) with mem);
+    register!(linker, get, path_open(fd: i32 => u32, lk: i32 => u32, p: i32 => u32, l: i32 => u32, of: i32 => u16, rb: i64 => u64, ri: i64 => u64, ff: i32 => u16, out: i32 => u32) with mem);
+    register!(linker, get, path_readlink(fd: i32 => u32, p: i32 => u32, l: i32 => u32, b: i32 => u32, bl: i32 => u32, out: i32 => u32) with mem);
+    register!(linker, get, path_remove_directory(fd: i32 => u32, p: i32 => u32, l: i32 => u32) with mem);
+    register!(linker, get, path_rename(ofd: i32 => u32, op: i32 => u32, ol: i32 => u32, nfd: i32 => u32, np: i32 => u32, nl: i32 => u32) with mem);
+    register!(linker, get, path_symlink(op: i32 => u32, ol: i32 => u32, fd: i32 => u32, np: i32 => u32, nl: i32 => u32) with mem);
+    register!(linker, get, path_unlink_file(fd: i32 => u32, p: i32 => u32, l: i32 => u32) with mem);
+    register!(linker, get, poll_oneoff(i: i32 => u32, o: i32 => u32, n: i32 => u32, out: i32 => u32) with mem);
+    register!(linker, get, proc_raise(sig: i32 => u8));
+    register!(linker, get, sched_yield());
+    register!(linker, get, random_get(buf: i32 => u32, len: i32 => u32) with mem);
+    register!(linker, get, sock_accept(fd: i32 => u32, fl: i32 => u16, out: i32 => u32) with mem);
+    register!(linker, get, sock_recv(fd: i32 => u32, iovs: i32 => u32, n: i32 => u32, fl: i32 => u16, ol: i32 => u32, of: i32 => u32) with mem);
+    register!(linker, get, sock_send(fd: i32 => u32, iovs: i32 => u32, n: i32 => u32, fl: i32 => u16, ol: i32 => u32) with mem);
+    register!(linker, get, sock_shutdown(fd: i32 => u32, how: i32 => u8));
+    linker.func_wrap(
+        MODULE,
+        "proc_exit",
+        |_caller: Caller<'_, T>, code: i32| -> wasmtime::Result<()> {
+            Err(wasmtime::Error::new(GuestExit(code)))
+        },
+    )?;
+    Ok(())
+}
