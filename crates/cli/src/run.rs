@@ -3,7 +3,7 @@
 use crate::cli::{CacheArgs, RunArgs};
 use crate::exit;
 use anyhow::{Context, Result, bail};
-use continuum_engine::{CompileCache, EngineConfig, ModuleLoader, default_cache_dir};
+use continuum_engine::{CompileCache, EngineConfig, EngineKind, ModuleLoader, default_cache_dir};
 use continuum_wasi::{GuestExit, WasiCtx, WasiCtxBuilder};
 use std::time::Instant;
 use wasmtime::{Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Trap};
@@ -44,9 +44,13 @@ fn run_inner(args: RunArgs) -> Result<i32> {
     let started = Instant::now();
     let module = loader
         .load_file(&args.module)
+        .map_err(|e| with_hint(e, args.engine))
         .with_context(|| format!("cannot load `{}`", args.module.display()))?;
     tracing::info!(elapsed = ?started.elapsed(), "module ready");
     check_imports(&module)?;
+    if let Some(max) = args.max_memory {
+        check_initial_memory(&module, max)?;
+    }
 
     let wasi = build_wasi(&args)?;
     let mut limits = StoreLimitsBuilder::new().instances(1);
@@ -100,6 +104,41 @@ fn run_inner(args: RunArgs) -> Result<i32> {
         Ok(()) => 0,
         Err(e) => guest_failure(e, args.timeout, &args, "running"),
     })
+}
+
+/// Adds what to do about an artifact built for another engine or machine.
+fn with_hint(err: continuum_engine::EngineError, engine: EngineKind) -> anyhow::Error {
+    let text = err.to_string();
+    let hint = if text.contains("'pulley64'") && engine != EngineKind::Pulley {
+        Some("it is Pulley bytecode: run it with --engine pulley")
+    } else if text.contains("compiled for architecture") {
+        Some("a .cwasm runs only on the architecture it was compiled for: run the .wasm, or compile it here with `continuum compile`")
+    } else {
+        None
+    };
+    match hint {
+        Some(h) => anyhow::anyhow!("{err}; {h}"),
+        None => err.into(),
+    }
+}
+
+/// Refuses, before instantiation, a module whose initial memory is already
+/// larger than `--max-memory`.
+fn check_initial_memory(module: &Module, max: u64) -> Result<()> {
+    for export in module.exports() {
+        if let wasmtime::ExternType::Memory(m) = export.ty() {
+            let need = m.minimum().saturating_mul(m.page_size());
+            if need > max {
+                bail!(
+                    "the module needs {} KiB of linear memory at start (memory `{}`), more than --max-memory allows ({} KiB)",
+                    need >> 10,
+                    export.name(),
+                    max >> 10
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a module that imports anything this host does not provide,

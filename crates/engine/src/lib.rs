@@ -62,7 +62,7 @@ pub enum EngineError {
     #[error("unsupported engine configuration: {0}")]
     Config(String),
     /// Reading or writing a file failed.
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Io {
         /// What was being done.
         what: String,

@@ -16,7 +16,7 @@ use std::time::Instant;
 #[derive(Debug, thiserror::Error)]
 pub enum WasiSetupError {
     /// A `--dir` host path could not be opened.
-    #[error("cannot preopen directory `{path}`: {source}")]
+    #[error("cannot preopen directory `{path}`")]
     Preopen {
         /// The host path given.
         path: PathBuf,
@@ -31,7 +31,7 @@ pub enum WasiSetupError {
     #[error("preopen of `{0}` has an empty guest name")]
     EmptyGuestName(PathBuf),
     /// A listening socket could not be prepared.
-    #[error("cannot prepare listening socket: {0}")]
+    #[error("cannot prepare listening socket")]
     Socket(#[source] std::io::Error),
     /// A restored state names a preopen that no host directory was given for.
     #[error("the state needs preopen `{0}`, but no host directory was mapped to it")]
