@@ -112,7 +112,9 @@ fn with_hint(err: continuum_engine::EngineError, engine: EngineKind) -> anyhow::
     let hint = if text.contains("'pulley64'") && engine != EngineKind::Pulley {
         Some("it is Pulley bytecode: run it with --engine pulley")
     } else if text.contains("compiled for architecture") {
-        Some("a .cwasm runs only on the architecture it was compiled for: run the .wasm, or compile it here with `continuum compile`")
+        Some(
+            "a .cwasm runs only on the architecture it was compiled for: run the .wasm, or compile it here with `continuum compile`",
+        )
     } else {
         None
     };
@@ -197,7 +199,7 @@ fn build_wasi(args: &RunArgs) -> Result<WasiCtx> {
     if let Some(n) = args.max_open_files {
         b = b.max_open_files(n);
     }
-    Ok(b.build())
+    Ok(b.build()?)
 }
 
 /// Epoch interruption is always compiled in; a run without `--timeout` gets

@@ -109,7 +109,9 @@ impl CompileCache {
 }
 
 fn write_atomically(path: &Path, module: &Module) -> std::io::Result<()> {
-    let dir = path.parent().expect("cache paths have a parent");
+    let Some(dir) = path.parent() else {
+        return Err(std::io::Error::other("cache path has no parent directory"));
+    };
     std::fs::create_dir_all(dir)?;
     let data = module.serialize().map_err(std::io::Error::other)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;

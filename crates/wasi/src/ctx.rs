@@ -136,7 +136,7 @@ impl WasiCtxBuilder {
 
     /// Builds the context: fds 0-2 are stdio, then listening sockets, then
     /// preopened directories in the order they were added.
-    pub fn build(self) -> WasiCtx {
+    pub fn build(self) -> Result<WasiCtx, WasiSetupError> {
         let mut state = WasiState {
             args: self.args,
             env: self.env,
@@ -164,15 +164,21 @@ impl WasiCtxBuilder {
             state
                 .fds
                 .insert(next, preopen_entry(index, preopen.read_only));
-            handles.insert(
-                next,
-                Handle::Dir(dir.try_clone().expect("dup of a directory fd")),
-            );
+            let handle = dir.try_clone().map_err(|source| WasiSetupError::Preopen {
+                path: PathBuf::from(&preopen.guest_name),
+                source,
+            })?;
+            handles.insert(next, Handle::Dir(handle));
             state.preopens.push(preopen);
             preopen_dirs.push(dir);
             next += 1;
         }
-        WasiCtx::assemble(state, preopen_dirs, handles, self.max_open_files)
+        Ok(WasiCtx::assemble(
+            state,
+            preopen_dirs,
+            handles,
+            self.max_open_files,
+        ))
     }
 }
 

@@ -22,7 +22,7 @@
 //! let engine = wasmtime::Engine::default();
 //! let mut linker = wasmtime::Linker::<WasiCtx>::new(&engine);
 //! add_to_linker(&mut linker, |ctx| ctx)?;
-//! let ctx = WasiCtxBuilder::new().arg("app").preopen_dir(".".as_ref(), ".", false)?.build();
+//! let ctx = WasiCtxBuilder::new().arg("app").preopen_dir(".".as_ref(), ".", false)?.build()?;
 //! let mut store = wasmtime::Store::new(&engine, ctx);
 //! # Ok(()) }
 //! ```
