@@ -118,7 +118,6 @@ impl WasiCtx {
         let mut total = 0usize;
         match self.handle(fd)? {
             Handle::File(f) => {
-                let f = f.try_clone()?;
                 for &(p, l) in &iovs {
                     let got = pread_full(f.as_fd(), mem.slice_mut(p, l)?, offset + total as u64)?;
                     total += got;
@@ -158,7 +157,7 @@ impl WasiCtx {
         let iovs = mem.iovecs(iovs, n)?;
         mem.slice(out, 4)?;
         let f = match self.handle(fd)? {
-            Handle::File(f) => f.try_clone()?,
+            Handle::File(f) => f,
             _ => return Err(Errno::Spipe),
         };
         let mut total = 0usize;
