@@ -80,9 +80,10 @@ pub struct EngineConfig {
     pub target: Target,
     /// Maximum guest stack in bytes (`None`: wasmtime's default, 512 KiB).
     pub max_wasm_stack: Option<usize>,
-    /// Compile functions on one thread. Needed under qemu-user, where
-    /// wasmtime's parallel compilation hangs; set by env
-    /// `CONTINUUM_SERIAL_COMPILE=1` in [`EngineConfig::default`].
+    /// Compile functions on one thread (less peak memory on small devices);
+    /// set by env `CONTINUUM_SERIAL_COMPILE=1` in [`EngineConfig::default`].
+    /// Parallel compilation works under qemu-user too, provided the loader
+    /// and libc come from the same glibc (`qemu-aarch64-static -L /`).
     pub serial_compile: bool,
 }
 
