@@ -272,8 +272,17 @@ impl WasiCtx {
             let dir = self.dir_with(fd, needed)?;
             match dir.open_with(&path, &opts) {
                 Ok(f) => f,
-                // A directory opened for writing: Linux says EISDIR.
-                Err(e) => return Err(e.into()),
+                // CREAT|EXCL on any existing path is EEXIST (POSIX). cap-std's
+                // resolver for kernels without openat2 says EISDIR when the
+                // path is a directory; answer the same on every kernel.
+                Err(e) => {
+                    let errno = Errno::from(e);
+                    let excl = oflags::CREAT | oflags::EXCL;
+                    if errno == Errno::Isdir && oflags & excl == excl {
+                        return Err(Errno::Exist);
+                    }
+                    return Err(errno);
+                }
             }
         };
         let mode = rustix::fs::fstat(&file)?.st_mode as u32;
