@@ -1,0 +1,44 @@
+/* syrk — symmetric rank-k update:  C := alpha * A * A^T + beta * C
+ * with A: N x M, C: N x N symmetric; only the lower triangle (j <= i) of C
+ * is computed, row by row in i, k, j order (PolyBench/C 4.2). */
+#include "kernel.h"
+
+#ifndef PB_CLASS
+#define PB_CLASS PB_CLASS_LARGE
+#endif
+#ifndef M
+#define M PB_SIZE(20, 60, 200, 1000, 2000)
+#endif
+#ifndef N
+#define N PB_SIZE(30, 80, 240, 1200, 2600)
+#endif
+
+static double C[N][N], A[N][M];
+
+static void init(int n, int m, double *alpha, double *beta) {
+    *alpha = 1.5;
+    *beta = 1.2;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < m; k++) A[i][k] = (double)((i * k + 1) % n) / n;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) C[i][j] = (double)((i * j + 2) % m) / m;
+}
+
+PB_KERNEL kernel_syrk(int n, int m, double alpha, double beta, double c[restrict N][N],
+                      double a[restrict N][M]) {
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j <= i; j++) c[i][j] *= beta;
+        for (int k = 0; k < m; k++)
+            for (int j = 0; j <= i; j++) c[i][j] += alpha * a[i][k] * a[j][k];
+    }
+}
+
+int main(void) {
+    double alpha, beta;
+    init(N, M, &alpha, &beta);
+    pb_timer_start();
+    kernel_syrk(N, M, alpha, beta, C, A);
+    pb_timer_stop();
+    pb_print("syrk", pb_sum(&C[0][0], (long)N * N));
+    return 0;
+}
