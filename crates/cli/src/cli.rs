@@ -142,7 +142,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_wasm_stack: Option<u64>,
     /// Stop the guest after this much wall-clock time (e.g. 10s, 500ms);
-    /// exits with status 124.
+    /// exits with status 124. The module is compiled with interruption
+    /// checks (a .cwasm must come from `continuum compile --interruptible`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
     /// Most file descriptors the guest may hold open at once (stdio
@@ -182,6 +183,10 @@ pub struct CompileArgs {
     /// Largest Wasm stack the artifact will be run with (must match at run time).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_wasm_stack: Option<u64>,
+    /// Compile in the checks that let `run --timeout` stop the guest (they
+    /// cost speed on hot loops; without them --timeout refuses the artifact).
+    #[arg(long)]
+    pub interruptible: bool,
     /// The module to compile (.wasm or .wat).
     #[arg(value_name = "MODULE")]
     pub module: PathBuf,

@@ -23,6 +23,7 @@ fn compile_inner(args: CompileArgs) -> Result<()> {
         },
         target: args.target,
         max_wasm_stack: args.max_wasm_stack.map(|s| s as usize),
+        interruptible: args.interruptible,
         ..EngineConfig::default()
     };
     let artifact = continuum_engine::precompile(&config, &bytes)

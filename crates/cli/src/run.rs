@@ -38,14 +38,24 @@ fn run_inner(args: RunArgs) -> Result<i32> {
     let config = EngineConfig {
         kind: args.engine,
         max_wasm_stack: args.max_wasm_stack.map(|s| s as usize),
+        // Epoch checks only where a timeout needs them: they cost speed.
+        interruptible: args.timeout.is_some(),
         ..EngineConfig::default()
     };
     let loader = loader(&config, &args.cache)?;
     let started = Instant::now();
-    let module = loader
+    let loaded = loader
         .load_file(&args.module)
         .map_err(|e| with_hint(e, args.engine))
         .with_context(|| format!("cannot load `{}`", args.module.display()))?;
+    if args.timeout.is_some() && !loaded.interruptible {
+        bail!(
+            "`{}` was compiled without interruption checks, so --timeout could not stop it; \
+             compile it with `continuum compile --interruptible`, or run the .wasm",
+            args.module.display()
+        );
+    }
+    let module = loaded.module;
     tracing::info!(elapsed = ?started.elapsed(), "module ready");
     check_imports(&module)?;
     if let Some(max) = args.max_memory {
@@ -57,18 +67,22 @@ fn run_inner(args: RunArgs) -> Result<i32> {
     if let Some(max) = args.max_memory {
         limits = limits.memory_size(usize::try_from(max).unwrap_or(usize::MAX));
     }
-    let engine = loader.engine();
+    // A .cwasm may have been loaded into an engine other than the loader's
+    // (its own epoch setting): the module's engine is the one to use.
+    let engine = module.engine().clone();
     let mut store = Store::new(
-        engine,
+        &engine,
         Host {
             wasi,
             limits: limits.build(),
         },
     );
     store.limiter(|h| &mut h.limits);
-    arm_timeout(&mut store, engine, args.timeout);
+    if loaded.interruptible {
+        arm_timeout(&mut store, &engine, args.timeout);
+    }
 
-    let mut linker: Linker<Host> = Linker::new(engine);
+    let mut linker: Linker<Host> = Linker::new(&engine);
     continuum_wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi)?;
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(i) => i,
@@ -202,8 +216,8 @@ fn build_wasi(args: &RunArgs) -> Result<WasiCtx> {
     Ok(b.build()?)
 }
 
-/// Epoch interruption is always compiled in; a run without `--timeout` gets
-/// a deadline it cannot reach. With one, a watchdog thread bumps the epoch
+/// For code with epoch checks: a run without `--timeout` gets a deadline it
+/// cannot reach. With one, a watchdog thread bumps the epoch
 /// (stopping guest code) and sets the WASI interrupt flag (ending a wait in
 /// a host call) when the time is up.
 fn arm_timeout(

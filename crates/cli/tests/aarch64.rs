@@ -679,6 +679,7 @@ fn timeout_stops_an_endless_loop_on_aarch64() {
         Arch::X86_64,
         &[
             "compile",
+            "--interruptible",
             "--target",
             "aarch64",
             wat.to_str().unwrap(),

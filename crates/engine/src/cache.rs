@@ -8,11 +8,14 @@
 //! a half-written artifact; one that fails to load anyway is deleted and the
 //! module recompiled. The layout is documented in `docs/compile-cache.md`.
 
-use sha2::{Digest, Sha256};
-use std::hash::{Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use wasmtime::{Engine, Module};
+#[cfg(feature = "compiler")]
+use {
+    sha2::{Digest, Sha256},
+    std::hash::{Hash, Hasher},
+    std::io::Write,
+    wasmtime::{Engine, Module},
+};
 
 /// Version of the cache layout; part of every key and of the directory name.
 pub const CACHE_FORMAT_VERSION: u32 = 1;
@@ -35,9 +38,11 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("continuum"))
 }
 
+#[cfg(feature = "compiler")]
 /// Feeds what a `Hash` impl writes into SHA-256 (stable, unlike `DefaultHasher`).
 struct ShaHasher(Sha256);
 
+#[cfg(feature = "compiler")]
 impl Hasher for ShaHasher {
     fn finish(&self) -> u64 {
         0
@@ -58,6 +63,8 @@ impl CompileCache {
         &self.dir
     }
 
+    // Needs wasmtime's compiler (compatibility hash, serialisation).
+    #[cfg(feature = "compiler")]
     /// The cache key of `bytes` for `engine`, as hex.
     pub fn key(engine: &Engine, bytes: &[u8]) -> String {
         let mut h = ShaHasher(Sha256::new());
@@ -77,6 +84,8 @@ impl CompileCache {
             .join(format!("{key}.cwasm"))
     }
 
+    // Needs wasmtime's compiler (compatibility hash, serialisation).
+    #[cfg(feature = "compiler")]
     /// The cached module for `bytes`, if there is a loadable one.
     pub fn get(&self, engine: &Engine, bytes: &[u8]) -> Option<Module> {
         let path = self.path_of(&Self::key(engine, bytes));
@@ -98,6 +107,8 @@ impl CompileCache {
         }
     }
 
+    // Needs wasmtime's compiler (compatibility hash, serialisation).
+    #[cfg(feature = "compiler")]
     /// Stores `module` (compiled from `bytes`). Failures only cost speed, so
     /// they are logged, not returned.
     pub fn put(&self, engine: &Engine, bytes: &[u8], module: &Module) {
@@ -108,6 +119,7 @@ impl CompileCache {
     }
 }
 
+#[cfg(feature = "compiler")]
 fn write_atomically(path: &Path, module: &Module) -> std::io::Result<()> {
     let Some(dir) = path.parent() else {
         return Err(std::io::Error::other("cache path has no parent directory"));

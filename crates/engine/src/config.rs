@@ -85,6 +85,10 @@ pub struct EngineConfig {
     /// Parallel compilation works under qemu-user too, provided the loader
     /// and libc come from the same glibc (`qemu-aarch64-static -L /`).
     pub serial_compile: bool,
+    /// Compile epoch checks into guest code so that a running guest can be
+    /// stopped (`--timeout`). Off by default: the checks cost up to 1.5x on
+    /// hot loops (measured in docs/benchmarks.md).
+    pub interruptible: bool,
 }
 
 impl Default for EngineConfig {
@@ -95,6 +99,7 @@ impl Default for EngineConfig {
             max_wasm_stack: None,
             serial_compile: std::env::var_os("CONTINUUM_SERIAL_COMPILE")
                 .is_some_and(|v| v != "0" && !v.is_empty()),
+            interruptible: false,
         }
     }
 }
@@ -103,9 +108,7 @@ impl EngineConfig {
     /// The wasmtime configuration.
     pub fn to_wasmtime(&self) -> Result<Config, EngineError> {
         let mut c = Config::new();
-        // Always on, so that `--timeout` works with any artifact and every
-        // artifact has the same shape (wasmtime refuses mismatched ones).
-        c.epoch_interruption(true);
+        c.epoch_interruption(self.interruptible);
         c.wasm_backtrace_details(wasmtime::WasmBacktraceDetails::Disable);
         #[cfg(feature = "compiler")]
         {

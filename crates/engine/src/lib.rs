@@ -72,9 +72,28 @@ pub enum EngineError {
     },
 }
 
+/// A loaded module and whether its code can be interrupted (epoch checks).
+#[derive(Clone)]
+pub struct LoadedModule {
+    /// The module; create stores with `module.engine()`.
+    pub module: Module,
+    /// Whether the code checks epochs, so `Store::set_epoch_deadline` must be
+    /// called and a watchdog can stop it.
+    pub interruptible: bool,
+}
+
+impl std::fmt::Debug for LoadedModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedModule")
+            .field("interruptible", &self.interruptible)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Loads modules for one engine configuration, through the compile cache.
 #[derive(Clone)]
 pub struct ModuleLoader {
+    config: EngineConfig,
     engine: Engine,
     cache: Option<CompileCache>,
 }
@@ -92,7 +111,11 @@ impl ModuleLoader {
     /// are kept (`None`: compile every time).
     pub fn new(config: &EngineConfig, cache: Option<CompileCache>) -> Result<Self, EngineError> {
         let engine = config.build()?;
-        Ok(ModuleLoader { engine, cache })
+        Ok(ModuleLoader {
+            config: config.clone(),
+            engine,
+            cache,
+        })
     }
 
     /// The wasmtime engine every module of this loader belongs to.
@@ -102,22 +125,42 @@ impl ModuleLoader {
 
     /// Loads a module from any accepted input: Wasm binary, WAT text or a
     /// precompiled `.cwasm`. Wasm and WAT go through the compile cache.
-    pub fn load(&self, bytes: &[u8]) -> Result<Module, EngineError> {
+    ///
+    /// A `.cwasm` carries its own choice of epoch checks: if it differs from
+    /// this loader's, the artifact is loaded into an engine that matches it
+    /// (see [`LoadedModule::interruptible`]).
+    pub fn load(&self, bytes: &[u8]) -> Result<LoadedModule, EngineError> {
+        let interruptible = self.config.interruptible;
         match classify(bytes) {
-            InputKind::Precompiled => {
-                // SAFETY: a `.cwasm` is trusted native code, like a binary;
-                // wasmtime checks its header, version and target, and the
-                // CLI documents that only trusted artifacts may be run.
-                unsafe { Module::deserialize(&self.engine, bytes) }
-                    .map_err(|e| EngineError::Incompatible(format!("{e:#}")))
-            }
-            InputKind::CoreModule | InputKind::Wat => self.compile_cached(bytes),
+            InputKind::Precompiled => match deserialize(&self.engine, bytes) {
+                Ok(module) => Ok(LoadedModule {
+                    module,
+                    interruptible,
+                }),
+                Err(msg) if msg.contains("epoch interruption") => {
+                    let other = EngineConfig {
+                        interruptible: !interruptible,
+                        ..self.config.clone()
+                    };
+                    let module =
+                        deserialize(&other.build()?, bytes).map_err(EngineError::Incompatible)?;
+                    Ok(LoadedModule {
+                        module,
+                        interruptible: !interruptible,
+                    })
+                }
+                Err(msg) => Err(EngineError::Incompatible(msg)),
+            },
+            InputKind::CoreModule | InputKind::Wat => Ok(LoadedModule {
+                module: self.compile_cached(bytes)?,
+                interruptible,
+            }),
             other => Err(other.error(bytes)),
         }
     }
 
     /// Loads a module from a file (see [`Self::load`]).
-    pub fn load_file(&self, path: &Path) -> Result<Module, EngineError> {
+    pub fn load_file(&self, path: &Path) -> Result<LoadedModule, EngineError> {
         let bytes = std::fs::read(path).map_err(|source| EngineError::Io {
             what: format!("cannot read `{}`", path.display()),
             source,
@@ -125,6 +168,7 @@ impl ModuleLoader {
         self.load(&bytes)
     }
 
+    #[cfg(feature = "compiler")]
     fn compile_cached(&self, bytes: &[u8]) -> Result<Module, EngineError> {
         let Some(cache) = &self.cache else {
             return compile(&self.engine, bytes);
@@ -136,19 +180,25 @@ impl ModuleLoader {
         cache.put(&self.engine, bytes, &module);
         Ok(module)
     }
+
+    #[cfg(not(feature = "compiler"))]
+    fn compile_cached(&self, _bytes: &[u8]) -> Result<Module, EngineError> {
+        Err(EngineError::NoCompiler)
+    }
+}
+
+/// Loads a `.cwasm`; the error text is wasmtime's.
+fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module, String> {
+    // SAFETY: a `.cwasm` is trusted native code, like a binary; wasmtime
+    // checks its header, version, target and settings, and the CLI documents
+    // that only trusted artifacts may be run.
+    unsafe { Module::deserialize(engine, bytes) }.map_err(|e| format!("{e:#}"))
 }
 
 /// Compiles Wasm or WAT bytes with `engine`.
+#[cfg(feature = "compiler")]
 fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module, EngineError> {
-    #[cfg(feature = "compiler")]
-    {
-        Module::new(engine, bytes).map_err(|e| EngineError::Invalid(format!("{e:#}")))
-    }
-    #[cfg(not(feature = "compiler"))]
-    {
-        let _ = (engine, bytes);
-        Err(EngineError::NoCompiler)
-    }
+    Module::new(engine, bytes).map_err(|e| EngineError::Invalid(format!("{e:#}")))
 }
 
 /// Compiles a module ahead of time for `config`'s target and returns the
@@ -188,5 +238,49 @@ fn wat_to_wasm(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, EngineError> 
             .map_err(|e| EngineError::Invalid(e.to_string()))
     } else {
         Ok(std::borrow::Cow::Borrowed(bytes))
+    }
+}
+
+#[cfg(all(test, feature = "compiler"))]
+mod tests {
+    use super::*;
+
+    const WAT: &str = r#"(module (func (export "f")))"#;
+
+    #[test]
+    fn a_cwasm_is_loaded_with_its_own_epoch_setting() {
+        for compiled_interruptible in [false, true] {
+            let config = EngineConfig {
+                interruptible: compiled_interruptible,
+                ..Default::default()
+            };
+            let artifact = precompile(&config, WAT.as_bytes()).unwrap();
+            for loader_interruptible in [false, true] {
+                let loader = ModuleLoader::new(
+                    &EngineConfig {
+                        interruptible: loader_interruptible,
+                        ..Default::default()
+                    },
+                    None,
+                )
+                .unwrap();
+                let loaded = loader.load(&artifact).unwrap();
+                assert_eq!(loaded.interruptible, compiled_interruptible);
+            }
+        }
+    }
+
+    #[test]
+    fn a_foreign_architecture_is_refused_by_name() {
+        let config = EngineConfig {
+            target: Target::Aarch64,
+            ..Default::default()
+        };
+        let artifact = precompile(&config, WAT.as_bytes()).unwrap();
+        let loader = ModuleLoader::new(&EngineConfig::default(), None).unwrap();
+        if cfg!(target_arch = "x86_64") {
+            let err = loader.load(&artifact).unwrap_err().to_string();
+            assert!(err.contains("aarch64"), "{err}");
+        }
     }
 }
