@@ -1,12 +1,13 @@
 //! In-process instantiation: the library crates driven exactly as
-//! `crates/cli/src/run.rs` drives them (engine from `EngineConfig`,
-//! `ModuleLoader` through the compile cache, a `WasiCtx` and `StoreLimits` in
-//! the store, the epoch deadline, a fresh `Linker` with the WASI functions,
-//! `instantiate`, then `_start`), each phase timed on its own.
+//! `crates/cli/src/run.rs` drives them without `--timeout` (engine from the
+//! default `EngineConfig`, so no epoch checks; `ModuleLoader` through the
+//! compile cache; a `WasiCtx` and `StoreLimits` in a store of the module's
+//! engine; a fresh `Linker` with the WASI functions; `instantiate`; then
+//! `_start`), each phase timed on its own.
 
 use crate::stats::{Summary, summarize};
 use anyhow::{Context, Result, bail};
-use continuum_engine::{CompileCache, EngineConfig, EngineKind, ModuleLoader};
+use continuum_engine::{CompileCache, EngineConfig, EngineKind, LoadedModule, ModuleLoader};
 use continuum_wasi::{WasiCtx, WasiCtxBuilder};
 use std::path::Path;
 use std::time::Instant;
@@ -49,24 +50,27 @@ fn summary(values: &[f64]) -> Summary {
     summarize(values).expect("at least one iteration")
 }
 
-fn store(loader: &ModuleLoader, argv0: &str) -> Result<Store<Host>> {
+fn store(loaded: &LoadedModule, argv0: &str) -> Result<Store<Host>> {
     let wasi = WasiCtxBuilder::new().arg(argv0).build()?;
     let limits = StoreLimitsBuilder::new().instances(1);
     let mut store = Store::new(
-        loader.engine(),
+        loaded.module.engine(),
         Host {
             wasi,
             limits: limits.build(),
         },
     );
     store.limiter(|h| &mut h.limits);
-    // No --timeout: a deadline the guest cannot reach, as in the CLI.
-    store.set_epoch_deadline(u64::MAX / 2);
+    // As in the CLI: a deadline only for code with epoch checks (none here,
+    // unless the artifact was compiled with them).
+    if loaded.interruptible {
+        store.set_epoch_deadline(u64::MAX / 2);
+    }
     Ok(store)
 }
 
-fn linker(loader: &ModuleLoader) -> Result<Linker<Host>> {
-    let mut linker: Linker<Host> = Linker::new(loader.engine());
+fn linker(loaded: &LoadedModule) -> Result<Linker<Host>> {
+    let mut linker: Linker<Host> = Linker::new(loaded.module.engine());
     continuum_wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi)?;
     Ok(linker)
 }
@@ -132,26 +136,30 @@ pub fn measure(
         drop(m);
     }
 
-    let module: Module = loader.load_file(wasm)?.module;
+    let loaded = loader.load_file(wasm)?;
+    if loaded.interruptible {
+        bail!("the default engine configuration compiled epoch checks in");
+    }
+    let module: &Module = &loaded.module;
     let argv0 = wasm.display().to_string();
     // One untimed round first (first-use costs of this engine and store
     // machinery); the medians are of warm iterations.
     {
-        let l = linker(&loader)?;
-        let mut s = store(&loader, &argv0)?;
-        l.instantiate(&mut s, &module)?;
+        let l = linker(&loaded)?;
+        let mut s = store(&loaded, &argv0)?;
+        l.instantiate(&mut s, module)?;
     }
     let mut link = Vec::with_capacity(it.instantiate);
     let mut inst = Vec::with_capacity(it.instantiate);
     let mut start = Vec::with_capacity(it.instantiate);
     for _ in 0..it.instantiate {
         let t = Instant::now();
-        let l = linker(&loader)?;
+        let l = linker(&loaded)?;
         link.push(micros(t));
 
         let t = Instant::now();
-        let mut s = store(&loader, &argv0)?;
-        let instance = l.instantiate(&mut s, &module)?;
+        let mut s = store(&loaded, &argv0)?;
+        let instance = l.instantiate(&mut s, module)?;
         inst.push(micros(t));
 
         let t = Instant::now();

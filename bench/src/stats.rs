@@ -30,6 +30,14 @@ pub fn summarize(values: &[f64]) -> Option<Summary> {
     })
 }
 
+/// Summary of `a[i] / b[i]` over the rounds both have (ratios paired by
+/// round: each against the baseline measured right before it); `None` when
+/// there are none.
+pub fn paired_ratios(a: &[f64], b: &[f64]) -> Option<Summary> {
+    let r: Vec<f64> = a.iter().zip(b).map(|(x, y)| x / y).collect();
+    summarize(&r)
+}
+
 /// Geometric mean of positive `values`; `None` when there are none.
 pub fn geomean(values: &[f64]) -> Option<f64> {
     if values.is_empty() || values.iter().any(|v| *v <= 0.0 || !v.is_finite()) {
@@ -49,6 +57,13 @@ mod tests {
         assert_eq!((s.median, s.min, s.max, s.n), (2.0, 1.0, 3.0, 3));
         assert_eq!(summarize(&[4.0, 1.0, 2.0, 3.0]).unwrap().median, 2.5);
         assert!(summarize(&[]).is_none());
+    }
+
+    #[test]
+    fn ratios_are_paired_by_round() {
+        let r = paired_ratios(&[2.0, 9.0, 4.0], &[1.0, 3.0]).unwrap();
+        assert_eq!((r.n, r.min, r.max), (2, 2.0, 3.0));
+        assert!(paired_ratios(&[], &[1.0]).is_none());
     }
 
     #[test]

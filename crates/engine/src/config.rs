@@ -86,8 +86,8 @@ pub struct EngineConfig {
     /// and libc come from the same glibc (`qemu-aarch64-static -L /`).
     pub serial_compile: bool,
     /// Compile epoch checks into guest code so that a running guest can be
-    /// stopped (`--timeout`). Off by default: the checks cost up to 1.5x on
-    /// hot loops (measured in docs/benchmarks.md).
+    /// stopped (`--timeout`). Off by default: the checks cost 1.5x (geomean of
+    /// 4 kernels; 2.75x on gemm) on hot loops (docs/benchmarks.md).
     pub interruptible: bool,
 }
 
