@@ -126,7 +126,7 @@ pub struct RunArgs {
     #[arg(long = "env", value_name = "KEY[=VALUE]", value_parser = parse_env)]
     pub env: Vec<EnvVar>,
     /// Listen on ADDR (e.g. 127.0.0.1:8080) and give the guest the listening
-    /// socket as a preopened fd (3, 4, ... before the directories).
+    /// socket as an fd (after the preopened directories).
     #[arg(long = "tcplisten", value_name = "ADDR")]
     pub tcplisten: Vec<String>,
     /// Call this exported function instead of `_start`, with ARGS as its
@@ -159,6 +159,10 @@ pub struct RunArgs {
     pub argv0: Option<String>,
     #[command(flatten)]
     pub cache: CacheArgs,
+    /// `--dir` and `--ro-dir` in command-line order (read-only flag beside
+    /// each); filled by [`RunArgs::order_preopens`].
+    #[arg(skip)]
+    pub preopens: Vec<(DirMapping, bool)>,
     /// The module to run: .wasm, .wat, or .cwasm from `continuum compile`
     /// (only run .cwasm files you trust: they are native code).
     #[arg(value_name = "MODULE")]
@@ -170,6 +174,25 @@ pub struct RunArgs {
         allow_hyphen_values = true
     )]
     pub args: Vec<String>,
+}
+
+impl RunArgs {
+    /// Puts `--dir` and `--ro-dir` back in the order they were given, which
+    /// is the guest's fd order (clap keeps each flag's values apart).
+    pub fn order_preopens(&mut self, matches: &clap::ArgMatches) {
+        let rw = matches.indices_of("dirs").into_iter().flatten();
+        let ro = matches.indices_of("ro_dirs").into_iter().flatten();
+        let mut all: Vec<(usize, DirMapping, bool)> = rw
+            .zip(self.dirs.iter().cloned())
+            .map(|(i, d)| (i, d, false))
+            .chain(
+                ro.zip(self.ro_dirs.iter().cloned())
+                    .map(|(i, d)| (i, d, true)),
+            )
+            .collect();
+        all.sort_by_key(|(i, _, _)| *i);
+        self.preopens = all.into_iter().map(|(_, d, ro)| (d, ro)).collect();
+    }
 }
 
 #[derive(Args, Debug)]

@@ -13,10 +13,15 @@ mod exit;
 mod invoke;
 mod run;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() {
-    let cli = cli::Cli::parse();
+    let matches = cli::Cli::command().get_matches();
+    let mut cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let (cli::Command::Run(args), Some(("run", sub))) = (&mut cli.command, matches.subcommand())
+    {
+        args.order_preopens(sub);
+    }
     init_tracing(cli.verbose);
     let code = match cli.command {
         cli::Command::Run(args) => run::run(args),

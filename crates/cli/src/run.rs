@@ -199,16 +199,13 @@ fn build_wasi(args: &RunArgs) -> Result<WasiCtx> {
             }
         }
     }
+    for (d, read_only) in &args.preopens {
+        b = b.preopen_dir(&d.host, &d.guest, *read_only)?;
+    }
     for addr in &args.tcplisten {
         let listener = std::net::TcpListener::bind(addr)
             .with_context(|| format!("cannot listen on `{addr}` (--tcplisten)"))?;
         b = b.tcp_listener(listener)?;
-    }
-    for d in &args.dirs {
-        b = b.preopen_dir(&d.host, &d.guest, false)?;
-    }
-    for d in &args.ro_dirs {
-        b = b.preopen_dir(&d.host, &d.guest, true)?;
     }
     if let Some(n) = args.max_open_files {
         b = b.max_open_files(n);

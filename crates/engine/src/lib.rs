@@ -187,6 +187,21 @@ impl ModuleLoader {
     }
 }
 
+/// wat's errors quote the source over several lines; keep the message and
+/// the `--> file:line:col` location, on one line.
+#[cfg(feature = "compiler")]
+fn one_line_wat_error(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let message = lines.next().unwrap_or("malformed WebAssembly text");
+    match lines.find(|l| l.starts_with("-->")) {
+        Some(at) => format!(
+            "WAT syntax error: {message} (at {})",
+            at.trim_start_matches("-->").trim()
+        ),
+        None => format!("WAT syntax error: {message}"),
+    }
+}
+
 /// Loads a `.cwasm`; the error text is wasmtime's.
 fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module, String> {
     // SAFETY: a `.cwasm` is trusted native code, like a binary; wasmtime
@@ -198,7 +213,8 @@ fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module, String> {
 /// Compiles Wasm or WAT bytes with `engine`.
 #[cfg(feature = "compiler")]
 fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module, EngineError> {
-    Module::new(engine, bytes).map_err(|e| EngineError::Invalid(format!("{e:#}")))
+    let wasm = wat_to_wasm(bytes)?;
+    Module::new(engine, &wasm).map_err(|e| EngineError::Invalid(format!("{e:#}")))
 }
 
 /// Compiles a module ahead of time for `config`'s target and returns the
@@ -235,7 +251,7 @@ fn wat_to_wasm(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, EngineError> 
             .map_err(|_| EngineError::Invalid("WAT text is not UTF-8".into()))?;
         wat::parse_str(text)
             .map(std::borrow::Cow::Owned)
-            .map_err(|e| EngineError::Invalid(e.to_string()))
+            .map_err(|e| EngineError::Invalid(one_line_wat_error(&e.to_string())))
     } else {
         Ok(std::borrow::Cow::Borrowed(bytes))
     }

@@ -283,8 +283,11 @@ pub mod rights {
         | PATH_REMOVE_DIRECTORY
         | PATH_UNLINK_FILE
         | POLL_FD_READWRITE;
-    /// Rights of a directory that change the tree below it.
-    pub const DIR_WRITING: u64 = PATH_CREATE_DIRECTORY
+    /// Rights of a directory that change the tree below it, or expose its
+    /// files to change elsewhere (a hard link out of a read-only tree would
+    /// be writable through the link).
+    pub const DIR_WRITING: u64 = PATH_LINK_SOURCE
+        | PATH_CREATE_DIRECTORY
         | PATH_CREATE_FILE
         | PATH_LINK_TARGET
         | PATH_RENAME_SOURCE

@@ -134,8 +134,10 @@ impl WasiCtxBuilder {
         self
     }
 
-    /// Builds the context: fds 0-2 are stdio, then listening sockets, then
-    /// preopened directories in the order they were added.
+    /// Builds the context: fds 0-2 are stdio, then the preopened directories
+    /// in the order they were added, then listening sockets. Directories come
+    /// first because wasi-libc looks for preopens from fd 3 up and stops at
+    /// the first fd that is not one.
     pub fn build(self) -> Result<WasiCtx, WasiSetupError> {
         let mut state = WasiState {
             args: self.args,
@@ -148,17 +150,6 @@ impl WasiCtxBuilder {
             handles.insert(fd, Handle::Stdio(fd as i32));
         }
         let mut next = 3u32;
-        for listener in self.listeners {
-            let addr = listener
-                .local_addr()
-                .map(|a| a.to_string())
-                .unwrap_or_default();
-            state
-                .fds
-                .insert(next, socket_entry(FdKind::TcpListener { addr }));
-            handles.insert(next, Handle::Listener(listener));
-            next += 1;
-        }
         let mut preopen_dirs = Vec::new();
         for (index, (preopen, dir)) in self.preopens.into_iter().enumerate() {
             state
@@ -171,6 +162,17 @@ impl WasiCtxBuilder {
             handles.insert(next, Handle::Dir(handle));
             state.preopens.push(preopen);
             preopen_dirs.push(dir);
+            next += 1;
+        }
+        for listener in self.listeners {
+            let addr = listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            state
+                .fds
+                .insert(next, socket_entry(FdKind::TcpListener { addr }));
+            handles.insert(next, Handle::Listener(listener));
             next += 1;
         }
         Ok(WasiCtx::assemble(

@@ -46,8 +46,8 @@ pub(crate) fn timestamps(atim: u64, mtim: u64, flags: u16) -> WasiResult<rustix:
 }
 
 impl WasiCtx {
-    /// Checks a read or write right. Missing `FD_READ`/`FD_WRITE` is `EBADF`,
-    /// as POSIX reports a descriptor not open for reading or writing.
+    /// Checks a read or write right: missing, `ENOTCAPABLE` as preview1 says
+    /// (wasi-libc turns it into POSIX's `EBADF` for read()/write()).
     fn io_entry(&self, fd: u32, right: u64) -> WasiResult<(u16, u64)> {
         let e = self.entry(fd)?;
         if matches!(e.kind, FdKind::PreopenDir { .. } | FdKind::Dir { .. }) {
@@ -58,7 +58,7 @@ impl WasiCtx {
             });
         }
         if e.rights_base & right == 0 {
-            return Err(Errno::Badf);
+            return Err(Errno::Notcapable);
         }
         Ok((e.fdflags, e.offset))
     }

@@ -59,12 +59,46 @@ pub const FUNCTIONS: &[&str] = &[
     "sock_shutdown",
 ];
 
+/// Converts a Wasm argument to the ABI type of a parameter. Values wider than
+/// the ABI type (a `u8` whence of 256) are `EINVAL`, not truncated.
+trait FromWasm<W>: Sized {
+    fn from_wasm(w: W) -> WasiResult<Self>;
+}
+
+impl FromWasm<i32> for u32 {
+    fn from_wasm(w: i32) -> WasiResult<u32> {
+        Ok(w as u32)
+    }
+}
+impl FromWasm<i32> for u16 {
+    fn from_wasm(w: i32) -> WasiResult<u16> {
+        u16::try_from(w as u32).map_err(|_| Errno::Inval)
+    }
+}
+impl FromWasm<i32> for u8 {
+    fn from_wasm(w: i32) -> WasiResult<u8> {
+        u8::try_from(w as u32).map_err(|_| Errno::Inval)
+    }
+}
+impl FromWasm<i64> for u64 {
+    fn from_wasm(w: i64) -> WasiResult<u64> {
+        Ok(w as u64)
+    }
+}
+impl FromWasm<i64> for i64 {
+    fn from_wasm(w: i64) -> WasiResult<i64> {
+        Ok(w)
+    }
+}
+
 /// Runs `f` with the guest's memory and WASI context of the calling instance.
+/// A wait ended by the context's deadline or interrupt flag becomes a
+/// `Trap::Interrupt`, so the guest stops instead of seeing `EINTR`.
 fn with_ctx<T: 'static>(
     caller: &mut Caller<'_, T>,
     get: fn(&mut T) -> &mut WasiCtx,
     f: impl FnOnce(&mut WasiCtx, &mut GuestMemory<'_>) -> WasiResult<()>,
-) -> i32 {
+) -> wasmtime::Result<i32> {
     let memory = match get(caller.data_mut()).memory {
         Some(m) => m,
         None => match caller.get_export("memory").and_then(|e| e.into_memory()) {
@@ -73,26 +107,36 @@ fn with_ctx<T: 'static>(
                 m
             }
             // A module without an exported memory cannot receive any result.
-            None => return Errno::Fault as i32,
+            None => return Ok(Errno::Fault as i32),
         },
     };
     let (bytes, data) = memory.data_and_store_mut(caller);
     let mut mem = GuestMemory::new(bytes);
-    match f(get(data), &mut mem) {
-        Ok(()) => Errno::Success as i32,
-        Err(e) => e as i32,
+    let ctx = get(data);
+    match f(ctx, &mut mem) {
+        Ok(()) => Ok(Errno::Success as i32),
+        Err(Errno::Intr) if ctx.interrupted() => {
+            Err(wasmtime::Error::new(wasmtime::Trap::Interrupt))
+        }
+        Err(e) => Ok(e as i32),
     }
 }
 
 macro_rules! register {
     ($linker:ident, $get:ident, $name:ident ( $($arg:ident : $wasm:ty => $conv:ty),* ) with mem) => {
-        $linker.func_wrap(MODULE, stringify!($name), move |mut caller: Caller<'_, T>, $($arg: $wasm),*| -> i32 {
-            with_ctx(&mut caller, $get, |ctx, mem| ctx.$name(mem, $($arg as $conv),*))
+        $linker.func_wrap(MODULE, stringify!($name), move |mut caller: Caller<'_, T>, $($arg: $wasm),*| -> wasmtime::Result<i32> {
+            with_ctx(&mut caller, $get, |ctx, mem| {
+                $(let $arg = <$conv as FromWasm<$wasm>>::from_wasm($arg)?;)*
+                ctx.$name(mem, $($arg),*)
+            })
         })?;
     };
     ($linker:ident, $get:ident, $name:ident ( $($arg:ident : $wasm:ty => $conv:ty),* )) => {
-        $linker.func_wrap(MODULE, stringify!($name), move |mut caller: Caller<'_, T>, $($arg: $wasm),*| -> i32 {
-            with_ctx(&mut caller, $get, |ctx, _mem| ctx.$name($($arg as $conv),*))
+        $linker.func_wrap(MODULE, stringify!($name), move |mut caller: Caller<'_, T>, $($arg: $wasm),*| -> wasmtime::Result<i32> {
+            with_ctx(&mut caller, $get, |ctx, _mem| {
+                $(let $arg = <$conv as FromWasm<$wasm>>::from_wasm($arg)?;)*
+                ctx.$name($($arg),*)
+            })
         })?;
     };
 }

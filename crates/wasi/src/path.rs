@@ -60,6 +60,20 @@ pub(crate) fn list_dir(dir: &Dir) -> WasiResult<Vec<ListedEntry>> {
     Ok(out)
 }
 
+/// Unknown `lookupflags` bits are `EINVAL`, like every other flag set.
+fn check_lookup(flags: u32) -> WasiResult<()> {
+    if flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
+        return Err(Errno::Inval);
+    }
+    Ok(())
+}
+
+/// POSIX `rmdir` accepts trailing slashes ("a/b/"); cap-std does not.
+fn without_trailing_slashes(path: &str) -> &str {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() { path } else { trimmed }
+}
+
 fn time_spec(value: u64, set: bool, now: bool) -> WasiResult<Option<SystemTimeSpec>> {
     Ok(match (set, now) {
         (true, true) => return Err(Errno::Inval),
@@ -119,6 +133,7 @@ impl WasiCtx {
         out: u32,
     ) -> WasiResult<()> {
         let path = mem.str(path, len)?;
+        check_lookup(flags)?;
         let dir = self.dir_with(fd, rights::PATH_FILESTAT_GET)?;
         let meta = if flags & LOOKUP_SYMLINK_FOLLOW != 0 {
             dir.metadata(path)?
@@ -141,6 +156,7 @@ impl WasiCtx {
         fst: u16,
     ) -> WasiResult<()> {
         let path = mem.str(path, len)?;
+        check_lookup(flags)?;
         if fst & !(fstflags::ATIM | fstflags::ATIM_NOW | fstflags::MTIM | fstflags::MTIM_NOW) != 0 {
             return Err(Errno::Inval);
         }
@@ -176,6 +192,7 @@ impl WasiCtx {
     ) -> WasiResult<()> {
         let old = mem.str(old_path, old_len)?;
         let new = mem.str(new_path, new_len)?;
+        check_lookup(old_flags)?;
         let (src, dst) = self.two_dirs(
             old_fd,
             rights::PATH_LINK_SOURCE,
@@ -207,7 +224,10 @@ impl WasiCtx {
     ) -> WasiResult<()> {
         let path = mem.str(path, len)?.to_string();
         mem.slice(out, 4)?;
-        if oflags & !oflags::ALL != 0 || fdflags & !fdflags::ALL != 0 {
+        if oflags & !oflags::ALL != 0
+            || fdflags & !fdflags::ALL != 0
+            || lookup & !LOOKUP_SYMLINK_FOLLOW != 0
+        {
             return Err(Errno::Inval);
         }
         let mut needed = rights::PATH_OPEN;
@@ -226,6 +246,13 @@ impl WasiCtx {
             && oflags & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0
         {
             return Err(Errno::Inval);
+        }
+        // Rights that change a file's contents must be inheritable to be
+        // asked for; other rights (Rust's std asks for SET_TIMES even to
+        // read) are granted as far as the directory allows.
+        let contents = rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE;
+        if base & contents & !dir_entry.rights_inheriting != 0 {
+            return Err(Errno::Notcapable);
         }
         let base = base & dir_entry.rights_inheriting;
         let inheriting = inheriting & dir_entry.rights_inheriting;
@@ -353,7 +380,7 @@ impl WasiCtx {
         let path = mem.str(path, len)?;
         Ok(self
             .dir_with(fd, rights::PATH_REMOVE_DIRECTORY)?
-            .remove_dir(path)?)
+            .remove_dir(without_trailing_slashes(path))?)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -369,6 +396,18 @@ impl WasiCtx {
     ) -> WasiResult<()> {
         let old = mem.str(old_path, old_len)?;
         let new = mem.str(new_path, new_len)?;
+        // "file" -> "dir/" or "file/" -> x: a trailing slash demands a
+        // directory; POSIX says ENOTDIR when the source is not one.
+        let slash = old.ends_with('/') || new.ends_with('/');
+        if slash {
+            let dir = self.dir_with(old_fd, rights::PATH_RENAME_SOURCE)?;
+            if !dir
+                .symlink_metadata(without_trailing_slashes(old))?
+                .is_dir()
+            {
+                return Err(Errno::Notdir);
+            }
+        }
         let (src, dst) = self.two_dirs(
             old_fd,
             rights::PATH_RENAME_SOURCE,
