@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a WASI program (.wasm, .wat or a precompiled .cwasm).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Compile a module ahead of time into a .cwasm for a target architecture.
     Compile(CompileArgs),
 }

@@ -24,7 +24,7 @@ fn main() {
     }
     init_tracing(cli.verbose);
     let code = match cli.command {
-        cli::Command::Run(args) => run::run(args),
+        cli::Command::Run(args) => run::run(*args),
         cli::Command::Compile(args) => compile::compile(args),
     };
     std::process::exit(code);

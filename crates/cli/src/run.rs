@@ -109,7 +109,7 @@ fn run_inner(args: RunArgs) -> Result<i32> {
                 )
             });
                 match start {
-                    Ok(f) => f.call(&mut store, ()).map_err(Into::into),
+                    Ok(f) => f.call(&mut store, ()),
                     Err(e) => return Err(e),
                 }
             }

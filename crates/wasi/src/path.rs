@@ -347,6 +347,7 @@ impl WasiCtx {
         mem.write_u32(out, new_fd)
     }
 
+    #[allow(clippy::too_many_arguments)] // the preview1 signature
     pub fn path_readlink(
         &mut self,
         mem: &mut GuestMemory<'_>,
