@@ -23,6 +23,111 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Compile a module ahead of time into a .cwasm for a target architecture.
     Compile(CompileArgs),
+    /// Resume a guest from a snapshot, on any architecture and engine.
+    Restore(Box<RestoreArgs>),
+    /// Work with snapshot files.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+    /// Make a module migratable ahead of time (what `run --migratable` does),
+    /// e.g. for a build that cannot prepare modules itself.
+    Prepare(PrepareArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SnapshotCommand {
+    /// Print what a snapshot holds: module, memories, stack, files, fds.
+    Inspect(InspectArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// Print the header and a summary of the body as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The snapshot file.
+    #[arg(value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct PrepareArgs {
+    /// Where to write the prepared module (default: MODULE.migratable.wasm).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// The module to prepare (.wasm or .wat).
+    #[arg(value_name = "MODULE")]
+    pub module: PathBuf,
+}
+
+/// A signal that can ask for a checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckpointSignal(pub i32);
+
+fn parse_signal(s: &str) -> Result<CheckpointSignal, String> {
+    let name = s.trim().to_ascii_uppercase();
+    let name = name.strip_prefix("SIG").unwrap_or(&name);
+    let n = match name {
+        "USR1" => signal_hook::consts::SIGUSR1,
+        "USR2" => signal_hook::consts::SIGUSR2,
+        "HUP" => signal_hook::consts::SIGHUP,
+        "TERM" => signal_hook::consts::SIGTERM,
+        "INT" => signal_hook::consts::SIGINT,
+        _ => {
+            return Err(format!(
+                "`{s}` is not a signal Continuum checkpoints on (use SIGUSR1, SIGUSR2, SIGHUP, SIGTERM or SIGINT)"
+            ));
+        }
+    };
+    Ok(CheckpointSignal(n))
+}
+
+/// When and where to write snapshots of a migratable guest.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CheckpointArgs {
+    /// Write a snapshot when this signal arrives (e.g. SIGUSR1); the guest
+    /// keeps running unless --checkpoint-and-exit.
+    #[arg(long, value_name = "SIGNAL", value_parser = parse_signal)]
+    pub checkpoint_on: Option<CheckpointSignal>,
+    /// Write a snapshot every DURATION of running (e.g. 30s, 250ms).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub checkpoint_every: Option<Duration>,
+    /// Directory for snapshots, named MODULE-NNNNNN.snap [default: ./checkpoints].
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Stop after writing the first snapshot (exit status 0): the guest
+    /// lives on in the snapshot only.
+    #[arg(long)]
+    pub checkpoint_and_exit: bool,
+    /// Carry in each snapshot the files the guest changed below its writable
+    /// preopens since the run began; `restore` writes them back first.
+    #[arg(long)]
+    pub checkpoint_files: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// Host directory for the snapshot's preopen GUEST (`HOST::GUEST`); a
+    /// preopen not given is looked for at its guest name.
+    #[arg(long = "dir", value_name = "HOST::GUEST", value_parser = parse_dir)]
+    pub dirs: Vec<DirMapping>,
+    /// How guest code runs: `cranelift` or `pulley`; any engine restores any
+    /// snapshot.
+    #[arg(long, value_name = "ENGINE", default_value = "cranelift", value_parser = clap::value_parser!(EngineKind))]
+    pub engine: EngineKind,
+    /// The prepared module, for a snapshot taken without it embedded (a plain
+    /// module is prepared again first, in a build that can).
+    #[arg(long, value_name = "MODULE")]
+    pub module: Option<PathBuf>,
+    /// Largest linear memory the guest may have.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
+    #[command(flatten)]
+    pub checkpoint: CheckpointArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+    /// The snapshot to resume.
+    #[arg(value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
 }
 
 /// A directory to preopen: `HOST[::GUEST]`.
@@ -157,6 +262,12 @@ pub struct RunArgs {
     /// The program's name as the guest sees it in argv[0] (default: MODULE).
     #[arg(long, value_name = "NAME")]
     pub argv0: Option<String>,
+    /// Run the module so that it can be paused, checkpointed and migrated
+    /// while running (it is prepared first, and the result cached).
+    #[arg(long, conflicts_with_all = ["invoke", "timeout"])]
+    pub migratable: bool,
+    #[command(flatten)]
+    pub checkpoint: CheckpointArgs,
     #[command(flatten)]
     pub cache: CacheArgs,
     /// `--dir` and `--ro-dir` in command-line order (read-only flag beside

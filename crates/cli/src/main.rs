@@ -1,6 +1,7 @@
 //! `continuum`: the command-line face of Continuum.
 //!
-//! What it is for: parsing what a user asks (`run`, `compile`), turning it
+//! What it is for: parsing what a user asks (`run`, `compile`, `restore`,
+//! `snapshot inspect`, `prepare`), turning it
 //! into calls on the library crates, and turning every failure into one
 //! clear line and a documented exit status (docs/cli.md).
 //!
@@ -10,7 +11,9 @@
 mod cli;
 mod compile;
 mod exit;
+mod inspect;
 mod invoke;
+mod migratable;
 mod run;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -26,6 +29,9 @@ fn main() {
     let code = match cli.command {
         cli::Command::Run(args) => run::run(*args),
         cli::Command::Compile(args) => compile::compile(args),
+        cli::Command::Restore(args) => migratable::restore(*args),
+        cli::Command::Snapshot(cli::SnapshotCommand::Inspect(args)) => inspect::inspect(args),
+        cli::Command::Prepare(args) => inspect::prepare(args),
     };
     std::process::exit(code);
 }

@@ -35,6 +35,20 @@ pub fn run(args: RunArgs) -> i32 {
 }
 
 fn run_inner(args: RunArgs) -> Result<i32> {
+    let ck = &args.checkpoint;
+    if !args.migratable
+        && (ck.checkpoint_on.is_some()
+            || ck.checkpoint_every.is_some()
+            || ck.checkpoint_dir.is_some()
+            || ck.checkpoint_and_exit
+            || ck.checkpoint_files)
+    {
+        bail!("the --checkpoint-* flags need --migratable");
+    }
+    if args.migratable {
+        let wasi = build_wasi(&args)?;
+        return crate::migratable::run(&args, wasi);
+    }
     let config = EngineConfig {
         kind: args.engine,
         max_wasm_stack: args.max_wasm_stack.map(|s| s as usize),
@@ -90,7 +104,7 @@ fn run_inner(args: RunArgs) -> Result<i32> {
             return Ok(guest_failure(
                 e,
                 args.timeout,
-                &args,
+                &args.module,
                 "instantiating the module",
             ));
         }
@@ -116,7 +130,7 @@ fn run_inner(args: RunArgs) -> Result<i32> {
         };
     Ok(match outcome {
         Ok(()) => 0,
-        Err(e) => guest_failure(e, args.timeout, &args, "running"),
+        Err(e) => guest_failure(e, args.timeout, &args.module, "running"),
     })
 }
 
@@ -159,11 +173,15 @@ fn check_initial_memory(module: &Module, max: u64) -> Result<()> {
 
 /// Refuses a module that imports anything this host does not provide,
 /// naming every such import, before any guest code runs.
-fn check_imports(module: &Module) -> Result<()> {
+pub fn check_imports(module: &Module) -> Result<()> {
+    use continuum_snapshot::layout::{POLL_MODULE, POLL_NAME};
     let unknown: Vec<String> = module
         .imports()
         .filter(|i| {
-            i.module() != continuum_wasi::MODULE || !continuum_wasi::FUNCTIONS.contains(&i.name())
+            let wasi =
+                i.module() == continuum_wasi::MODULE && continuum_wasi::FUNCTIONS.contains(&i.name());
+            let poll = i.module() == POLL_MODULE && i.name() == POLL_NAME;
+            !wasi && !poll
         })
         .map(|i| format!("`{}::{}`", i.module(), i.name()))
         .collect();
@@ -242,10 +260,10 @@ fn arm_timeout(
 
 /// Turns a guest's end into an exit status: its own exit code, a timeout,
 /// or a trap (printed with the Wasm backtrace).
-fn guest_failure(
+pub fn guest_failure(
     err: wasmtime::Error,
     timeout: Option<std::time::Duration>,
-    args: &RunArgs,
+    module: &std::path::Path,
     phase: &str,
 ) -> i32 {
     if let Some(GuestExit(code)) = err.downcast_ref::<GuestExit>() {
@@ -258,7 +276,7 @@ fn guest_failure(
                 .unwrap_or_default();
             eprintln!(
                 "error: `{}` timed out after {t} (--timeout)",
-                args.module.display()
+                module.display()
             );
             exit::TIMEOUT
         }
@@ -272,12 +290,12 @@ fn guest_failure(
             };
             eprintln!(
                 "error: `{}` trapped while {phase}{hint}\n{err:?}",
-                args.module.display()
+                module.display()
             );
             exit::TRAP
         }
         None => exit::report(
-            &anyhow::Error::from(err).context(format!("while {phase} `{}`", args.module.display())),
+            &anyhow::Error::from(err).context(format!("while {phase} `{}`", module.display())),
         ),
     }
 }

@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use {
     sha2::{Digest, Sha256},
     std::hash::{Hash, Hasher},
-    std::io::Write,
     wasmtime::{Engine, Module},
 };
 
@@ -121,13 +120,20 @@ impl CompileCache {
 
 #[cfg(feature = "compiler")]
 fn write_atomically(path: &Path, module: &Module) -> std::io::Result<()> {
+    let data = module.serialize().map_err(std::io::Error::other)?;
+    write_file_atomically(path, &data)
+}
+
+/// Writes `data` to a temporary file beside `path` and renames it into
+/// place (creating the directory), so that readers see all or nothing.
+pub fn write_file_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
     let Some(dir) = path.parent() else {
-        return Err(std::io::Error::other("cache path has no parent directory"));
+        return Err(std::io::Error::other("path has no parent directory"));
     };
     std::fs::create_dir_all(dir)?;
-    let data = module.serialize().map_err(std::io::Error::other)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(&data)?;
+    tmp.write_all(data)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -24,7 +24,7 @@ mod cache;
 mod config;
 mod input;
 
-pub use cache::{CACHE_FORMAT_VERSION, CompileCache, default_cache_dir};
+pub use cache::{CACHE_FORMAT_VERSION, CompileCache, default_cache_dir, write_file_atomically};
 pub use config::{EngineConfig, EngineKind, Target};
 pub use input::{InputKind, classify};
 
@@ -241,6 +241,23 @@ pub fn precompile(config: &EngineConfig, bytes: &[u8]) -> Result<Vec<u8>, Engine
     {
         let _ = engine;
         Err(EngineError::NoCompiler)
+    }
+}
+
+/// The Wasm binary of an input that must be transformed before compiling
+/// (WAT is assembled; a binary is returned as it is). A `.cwasm` or anything
+/// that is not a core module is refused.
+pub fn wasm_binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, EngineError> {
+    match classify(bytes) {
+        InputKind::CoreModule => Ok(std::borrow::Cow::Borrowed(bytes)),
+        #[cfg(feature = "compiler")]
+        InputKind::Wat => wat_to_wasm(bytes),
+        #[cfg(not(feature = "compiler"))]
+        InputKind::Wat => Err(EngineError::NoCompiler),
+        InputKind::Precompiled => Err(EngineError::Invalid(
+            "a precompiled .cwasm is native code and cannot be transformed; give the .wasm".into(),
+        )),
+        other => Err(other.error(bytes)),
     }
 }
 

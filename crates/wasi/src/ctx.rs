@@ -7,6 +7,7 @@ use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
 use cap_std::fs::Dir;
 use std::collections::HashMap;
 use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,8 +59,24 @@ pub struct WasiCtx {
     pub(crate) max_open_files: Option<usize>,
     pub(crate) clocks: ClockAnchor,
     pub(crate) interrupt: Arc<AtomicBool>,
+    pub(crate) pause: PauseSignal,
+    /// Set while a call that the host can pause in is running.
+    pub(crate) in_pausable_call: bool,
     pub(crate) deadline: Option<Instant>,
     pub(crate) memory: Option<wasmtime::Memory>,
+    /// Host fds that stand in for the process's stdin, stdout and stderr
+    /// (e.g. a node's per-app log files). Kept here so that every
+    /// `Handle::Stdio` holding their number stays valid as long as the
+    /// context does.
+    pub(crate) stdio: [Option<Arc<OwnedFd>>; 3],
+}
+
+/// One of the three standard streams, for [`WasiCtx::redirect_stdio`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StdStream {
+    Stdin = 0,
+    Stdout = 1,
+    Stderr = 2,
 }
 
 impl std::fmt::Debug for WasiCtx {
@@ -67,6 +84,55 @@ impl std::fmt::Debug for WasiCtx {
         f.debug_struct("WasiCtx")
             .field("state", &self.state)
             .finish_non_exhaustive()
+    }
+}
+
+/// A pause request that any thread can raise: a flag plus an eventfd that
+/// wakes a host call blocked in `poll(2)` at once.
+#[derive(Clone, Debug)]
+pub struct PauseSignal {
+    flag: Arc<AtomicBool>,
+    wake: Option<Arc<rustix::fd::OwnedFd>>,
+}
+
+impl PauseSignal {
+    fn new() -> Self {
+        use rustix::event::{EventfdFlags, eventfd};
+        PauseSignal {
+            flag: Arc::new(AtomicBool::new(false)),
+            // Without an eventfd (never seen on Linux) waits notice the flag
+            // at their next 50 ms slice instead.
+            wake: eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
+                .ok()
+                .map(Arc::new),
+        }
+    }
+
+    /// Asks the guest to pause.
+    pub fn raise(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        if let Some(w) = &self.wake {
+            let _ = rustix::io::write(w, &1u64.to_ne_bytes());
+        }
+    }
+
+    /// Whether a pause was asked for.
+    pub fn raised(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+
+    fn clear(&self) {
+        self.flag.store(false, Ordering::SeqCst);
+        if let Some(w) = &self.wake {
+            let mut buf = [0u8; 8];
+            let _ = rustix::io::read(w, &mut buf);
+        }
+    }
+
+    /// The fd that becomes readable when the signal is raised.
+    pub(crate) fn wake_fd(&self) -> Option<rustix::fd::BorrowedFd<'_>> {
+        use rustix::fd::AsFd;
+        self.wake.as_deref().map(|w| w.as_fd())
     }
 }
 
@@ -78,6 +144,7 @@ pub struct WasiCtxBuilder {
     preopens: Vec<(Preopen, Dir)>,
     listeners: Vec<TcpListener>,
     max_open_files: Option<usize>,
+    stdio: Vec<(StdStream, OwnedFd)>,
 }
 
 impl WasiCtxBuilder {
@@ -128,6 +195,13 @@ impl WasiCtxBuilder {
         Ok(self)
     }
 
+    /// Sends the guest's `stream` to `host` instead of the process's own
+    /// (see [`WasiCtx::redirect_stdio`]).
+    pub fn stdio(mut self, stream: StdStream, host: OwnedFd) -> Self {
+        self.stdio.push((stream, host));
+        self
+    }
+
     /// Caps the number of open fds (stdio included); more opens get `EMFILE`.
     pub fn max_open_files(mut self, n: usize) -> Self {
         self.max_open_files = Some(n);
@@ -175,12 +249,11 @@ impl WasiCtxBuilder {
             handles.insert(next, Handle::Listener(listener));
             next += 1;
         }
-        Ok(WasiCtx::assemble(
-            state,
-            preopen_dirs,
-            handles,
-            self.max_open_files,
-        ))
+        let mut ctx = WasiCtx::assemble(state, preopen_dirs, handles, self.max_open_files);
+        for (stream, host) in self.stdio {
+            ctx.redirect_stdio(stream, host);
+        }
+        Ok(ctx)
     }
 }
 
@@ -198,6 +271,15 @@ fn open_host_dir(host: &Path) -> Result<Dir, WasiSetupError> {
             source,
         }
     })
+}
+
+fn stdio_stream(kind: &FdKind) -> Option<StdStream> {
+    match kind {
+        FdKind::Stdin => Some(StdStream::Stdin),
+        FdKind::Stdout => Some(StdStream::Stdout),
+        FdKind::Stderr => Some(StdStream::Stderr),
+        _ => None,
+    }
 }
 
 fn stdio_entry(kind: FdKind) -> FdEntry {
@@ -255,9 +337,35 @@ impl WasiCtx {
             max_open_files,
             clocks,
             interrupt: Arc::new(AtomicBool::new(false)),
+            pause: PauseSignal::new(),
+            in_pausable_call: false,
             deadline: None,
             memory: None,
+            stdio: [None, None, None],
         }
+    }
+
+    /// Sends the guest's `stream` to the host fd `host` (a file, a pipe)
+    /// instead of the process's own: every fd of that kind, including ones
+    /// the guest renumbered and ones reopened after a restore. The context
+    /// owns `host` from now on. Nothing about it enters the portable state,
+    /// so a restored guest writes wherever its new host redirects it.
+    pub fn redirect_stdio(&mut self, stream: StdStream, host: OwnedFd) {
+        let raw = host.as_raw_fd();
+        self.stdio[stream as usize] = Some(Arc::new(host));
+        for (fd, entry) in &self.state.fds {
+            if stdio_stream(&entry.kind) == Some(stream) {
+                self.handles.insert(*fd, Handle::Stdio(raw));
+            }
+        }
+    }
+
+    /// The host fd number serving `stream`: a redirect, or the process's own.
+    fn stdio_raw(&self, stream: StdStream) -> i32 {
+        self.stdio[stream as usize]
+            .as_ref()
+            .map(|fd| fd.as_raw_fd())
+            .unwrap_or(stream as i32)
     }
 
     /// Rebuilds a context from a captured state on this machine. `dirs` maps
@@ -276,8 +384,10 @@ impl WasiCtx {
         }
         let mut handles = HashMap::new();
         for (fd, entry) in &state.fds {
-            if let FdKind::Stdin | FdKind::Stdout | FdKind::Stderr = entry.kind {
-                handles.insert(*fd, Handle::Stdio(*fd as i32));
+            // The process's stream of that kind, whatever fd number the
+            // guest gave it; `redirect_stdio` may replace it afterwards.
+            if let Some(stream) = stdio_stream(&entry.kind) {
+                handles.insert(*fd, Handle::Stdio(stream as i32));
             }
         }
         Ok(WasiCtx::assemble(state, preopen_dirs, handles, None))
@@ -304,13 +414,32 @@ impl WasiCtx {
         self.interrupt.clone()
     }
 
+    /// The signal that, once raised, makes a blocking host call give up its
+    /// wait at once so that the guest can be paused there (see
+    /// [`crate::PauseHooks`]). The call is made again after the pause and
+    /// continues its wait.
+    pub fn pause_signal(&self) -> PauseSignal {
+        self.pause.clone()
+    }
+
+    /// Lowers the pause signal (before the guest resumes).
+    pub fn clear_pause(&mut self) {
+        self.pause.clear();
+    }
+
+    pub(crate) fn pause_requested(&self) -> bool {
+        self.pause.raised()
+    }
+
     /// Blocking host calls give up (with `EINTR`) after this instant.
     pub fn set_deadline(&mut self, deadline: Option<Instant>) {
         self.deadline = deadline;
     }
 
     pub(crate) fn interrupted(&self) -> bool {
-        self.interrupt.load(Ordering::Relaxed) || self.deadline.is_some_and(|d| Instant::now() >= d)
+        self.interrupt.load(Ordering::Relaxed)
+            || (self.in_pausable_call && self.pause.raised())
+            || self.deadline.is_some_and(|d| Instant::now() >= d)
     }
 
     pub(crate) fn entry(&self, fd: u32) -> WasiResult<&FdEntry> {
@@ -350,9 +479,9 @@ impl WasiCtx {
 
     fn reopen(&self, entry: &FdEntry) -> WasiResult<Handle> {
         match &entry.kind {
-            FdKind::Stdin => Ok(Handle::Stdio(0)),
-            FdKind::Stdout => Ok(Handle::Stdio(1)),
-            FdKind::Stderr => Ok(Handle::Stdio(2)),
+            FdKind::Stdin => Ok(Handle::Stdio(self.stdio_raw(StdStream::Stdin))),
+            FdKind::Stdout => Ok(Handle::Stdio(self.stdio_raw(StdStream::Stdout))),
+            FdKind::Stderr => Ok(Handle::Stdio(self.stdio_raw(StdStream::Stderr))),
             FdKind::PreopenDir { preopen } => {
                 Ok(Handle::Dir(self.preopen_dir(*preopen)?.try_clone()?))
             }
@@ -410,5 +539,62 @@ impl WasiCtx {
     /// Guest-visible argument list.
     pub fn args(&self) -> &[String] {
         &self.state.args
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::GuestMemory;
+
+    /// Writes `text` to guest fd `fd` through `fd_write`.
+    fn write(ctx: &mut WasiCtx, fd: u32, text: &[u8]) {
+        let mut bytes = vec![0u8; 256];
+        let mut mem = GuestMemory::new(&mut bytes);
+        mem.write(64, text).unwrap();
+        mem.write(0, &64u32.to_le_bytes()).unwrap();
+        mem.write(4, &(text.len() as u32).to_le_bytes()).unwrap();
+        ctx.fd_write(&mut mem, fd, 0, 1, 16).unwrap();
+        assert_eq!(mem.read_u32(16).unwrap(), text.len() as u32);
+    }
+
+    fn log_file(dir: &Path, name: &str) -> OwnedFd {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(name))
+            .unwrap()
+            .into()
+    }
+
+    #[test]
+    fn stdout_and_stderr_go_to_their_redirects_also_after_from_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = WasiCtxBuilder::new()
+            .arg("guest")
+            .stdio(StdStream::Stdout, log_file(dir.path(), "out"))
+            .stdio(StdStream::Stderr, log_file(dir.path(), "err"))
+            .build()
+            .unwrap();
+        write(&mut ctx, 1, b"to stdout\n");
+        write(&mut ctx, 2, b"to stderr\n");
+        // A guest that moved stdout to another number still writes there.
+        ctx.fd_renumber(1, 2).unwrap();
+        write(&mut ctx, 2, b"renumbered\n");
+
+        // Rebuilt elsewhere: the state carries no host fd, the new host
+        // redirects again (here, to other files).
+        let state = ctx.capture_state();
+        drop(ctx);
+        let mut ctx = WasiCtx::from_state(state, &HashMap::new()).unwrap();
+        ctx.redirect_stdio(StdStream::Stdout, log_file(dir.path(), "out2"));
+        ctx.redirect_stdio(StdStream::Stderr, log_file(dir.path(), "err2"));
+        write(&mut ctx, 2, b"after restore\n");
+
+        let read = |n: &str| std::fs::read_to_string(dir.path().join(n)).unwrap();
+        assert_eq!(read("out"), "to stdout\nrenumbered\n");
+        assert_eq!(read("err"), "to stderr\n");
+        assert_eq!(read("out2"), "after restore\n");
+        assert_eq!(read("err2"), "");
     }
 }

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 impl Handle {
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
         match self {
-            // SAFETY: 0, 1 and 2 stay open for the whole life of the process.
+            // SAFETY: the number is the process's 0, 1 or 2, open for its
+            // whole life, or a redirect owned by the `WasiCtx` that holds
+            // this handle (`WasiCtx::stdio`), which outlives the handle.
             Handle::Stdio(n) => unsafe { BorrowedFd::borrow_raw(*n) },
             Handle::File(f) => f.as_fd(),
             Handle::Dir(d) => d.as_fd(),
@@ -48,13 +50,18 @@ pub(crate) fn wait_ready(
             }
             slice = slice.min(until - now);
         }
-        let mut fds = [PollFd::new(&fd, flags)];
+        let mut fds = vec![PollFd::new(&fd, flags)];
+        let wake = ctx.pause.wake_fd().filter(|_| ctx.in_pausable_call);
+        if let Some(wake) = &wake {
+            fds.push(PollFd::new(wake, PollFlags::IN));
+        }
         let timeout = rustix::time::Timespec {
             tv_sec: slice.as_secs() as i64,
             tv_nsec: slice.subsec_nanos() as i64,
         };
         match poll(&mut fds, Some(&timeout)) {
             Ok(0) => continue,
+            Ok(_) if fds[0].revents().is_empty() => continue,
             Ok(_) => return Ok(true),
             Err(rustix::io::Errno::INTR) => continue,
             Err(e) => return Err(e.into()),

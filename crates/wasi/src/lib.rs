@@ -30,6 +30,7 @@
 #![warn(missing_debug_implementations)]
 
 pub mod abi;
+mod carry;
 mod clock;
 mod ctx;
 mod fd;
@@ -43,8 +44,11 @@ mod poll;
 pub mod state;
 
 pub use abi::Errno;
-pub use ctx::{WasiCtx, WasiCtxBuilder, WasiSetupError};
-pub use linker::{FUNCTIONS, MODULE, add_to_linker};
+pub use carry::CarriedFile;
+pub use ctx::{PauseSignal, StdStream, WasiCtx, WasiCtxBuilder, WasiSetupError};
+pub use linker::{
+    BLOCKING_FUNCTIONS, FUNCTIONS, MODULE, PauseHooks, add_to_linker, add_to_linker_with_pause,
+};
 pub use memory::GuestMemory;
 pub use misc::GuestExit;
 pub use state::{STATE_FORMAT_VERSION, WasiState};

@@ -62,6 +62,11 @@ impl WasiCtx {
         mem.slice(nevents, 4)?;
 
         let now = Instant::now();
+        // A call repeated after a pause counts its relative timeouts from
+        // when it first began, so it waits only the time that was left.
+        let guest_now = self.clocks.monotonic_now();
+        let started = self.state.paused_poll_started_ns.take().unwrap_or(guest_now);
+        let already_waited = guest_now.saturating_sub(started);
         let mut ready: Vec<Event> = Vec::new();
         let mut clocks: Vec<(u64, Instant)> = Vec::new();
         let mut waiting: Vec<Waiting> = Vec::new();
@@ -74,7 +79,7 @@ impl WasiCtx {
                     let id = mem.read_u32(at + 16)?;
                     let timeout = mem.read_u64(at + 24)?;
                     let flags = mem.read_u16(at + 40)?;
-                    match self.clock_wait(id, timeout, flags) {
+                    match self.clock_wait(id, timeout, flags, already_waited) {
                         Ok(wait) => clocks.push((userdata, now + wait)),
                         Err(e) => ready.push(Event::failed(userdata, tag, e)),
                     }
@@ -104,6 +109,9 @@ impl WasiCtx {
         let deadline = clocks.iter().map(|(_, d)| *d).min();
         loop {
             if self.interrupted() {
+                if self.pause_requested() {
+                    self.state.paused_poll_started_ns = Some(started);
+                }
                 return Err(Errno::Intr);
             }
             let now = Instant::now();
@@ -133,6 +141,10 @@ impl WasiCtx {
                     )
                 })
                 .collect();
+            let wake = self.pause.wake_fd().filter(|_| self.in_pausable_call);
+        if let Some(wake) = &wake {
+                pollfds.push(PollFd::new(wake, PollFlags::IN));
+            }
             let timeout = rustix::time::Timespec {
                 tv_sec: slice.as_secs() as i64,
                 tv_nsec: slice.subsec_nanos() as i64,
@@ -198,7 +210,15 @@ impl WasiCtx {
     }
 
     /// How long a clock subscription waits from now.
-    fn clock_wait(&self, id: u32, timeout: u64, flags: u16) -> WasiResult<Duration> {
+    /// How long a clock subscription waits from now; a relative timeout is
+    /// shortened by `already_waited` nanoseconds.
+    fn clock_wait(
+        &self,
+        id: u32,
+        timeout: u64,
+        flags: u16,
+        already_waited: u64,
+    ) -> WasiResult<Duration> {
         if flags & !SUBCLOCK_ABSTIME != 0 {
             return Err(Errno::Inval);
         }
@@ -206,7 +226,7 @@ impl WasiCtx {
             if id > clockid::THREAD_CPUTIME {
                 return Err(Errno::Inval);
             }
-            return Ok(Duration::from_nanos(timeout));
+            return Ok(Duration::from_nanos(timeout.saturating_sub(already_waited)));
         }
         let now = self.clocks.now(id)?;
         Ok(Duration::from_nanos(timeout.saturating_sub(now)))

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of this structure's serialised form; bumped on any change.
-pub const STATE_FORMAT_VERSION: u32 = 1;
+pub const STATE_FORMAT_VERSION: u32 = 2;
 
 /// A guest's complete WASI state.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +30,11 @@ pub struct WasiState {
     pub fds: BTreeMap<u32, FdEntry>,
     /// Clock bases that keep guest clocks continuous across restores.
     pub clocks: ClockBases,
+    /// Guest monotonic time at which a `poll_oneoff` that was paused in its
+    /// wait began. When the guest makes that call again after the pause, its
+    /// relative timeouts count from here, so it waits only the time left.
+    #[serde(default)]
+    pub paused_poll_started_ns: Option<u64>,
 }
 
 /// A preopened directory as the guest knows it.

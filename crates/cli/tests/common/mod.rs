@@ -381,3 +381,4 @@ pub fn unescape(s: &str) -> Vec<u8> {
     }
     out
 }
+pub mod chain;

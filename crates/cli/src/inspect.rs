@@ -1,0 +1,124 @@
+//! `continuum snapshot inspect` and `continuum prepare`.
+
+use crate::cli::{InspectArgs, PrepareArgs};
+use crate::exit;
+use anyhow::{Context, Result};
+use continuum_snapshot::Snapshot;
+use continuum_wasi::state::FdKind;
+
+pub fn inspect(args: InspectArgs) -> i32 {
+    match inspect_inner(args) {
+        Ok(()) => 0,
+        Err(err) => exit::report(&err),
+    }
+}
+
+fn inspect_inner(args: InspectArgs) -> Result<()> {
+    let bytes = std::fs::read(&args.snapshot)
+        .with_context(|| format!("cannot read `{}`", args.snapshot.display()))?;
+    let snap = Snapshot::decode(&bytes)
+        .with_context(|| format!("cannot inspect `{}`", args.snapshot.display()))?;
+    let h = &snap.header;
+    let b = &snap.body;
+    if args.json {
+        let value = serde_json::json!({
+            "file_bytes": bytes.len(),
+            "header": h,
+            "globals": b.globals,
+            "wasi": b.wasi,
+            "files": b.files.iter().map(|f| serde_json::json!({
+                "preopen": f.preopen, "path": f.path, "bytes": f.contents.len()
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    println!("snapshot       {}", args.snapshot.display());
+    println!("format         version {} ({} bytes on disk, {} uncompressed)", h.format_version, bytes.len(), h.body_uncompressed);
+    println!("checkpoint     #{} taken on {} at {} ms since the epoch", h.sequence, h.taken_on, h.created_unix_ms);
+    println!("module         prepared {} (source {}){}", short(&h.prepared_sha256), short(&h.source_sha256),
+        if h.module_embedded { format!(", embedded ({} bytes)", b.module.len()) } else { ", not embedded".into() });
+    for m in &b.memories {
+        println!(
+            "memory {:<7} {} pages ({} KiB), {} KiB stored in {} runs",
+            m.index,
+            m.pages,
+            m.pages * 64,
+            m.stored_bytes() >> 10,
+            m.runs.len()
+        );
+    }
+    println!("globals        {}", b.globals.len());
+    println!("stack          {} bytes unwound", b.stack.len());
+    println!("args           {:?}", b.wasi.args);
+    println!("env            {} variables", b.wasi.env.len());
+    println!(
+        "clocks         monotonic at {} ns, cpu {} ns{}",
+        b.wasi.clocks.monotonic_base_ns,
+        b.wasi.clocks.cputime_base_ns,
+        match b.wasi.paused_poll_started_ns {
+            Some(t) => format!(", paused in poll_oneoff begun at {t} ns"),
+            None => String::new(),
+        }
+    );
+    for p in &b.wasi.preopens {
+        println!("preopen        {}{}", p.guest_name, if p.read_only { " (read-only)" } else { "" });
+    }
+    for (fd, e) in &b.wasi.fds {
+        let what = match &e.kind {
+            FdKind::Stdin => "stdin".to_string(),
+            FdKind::Stdout => "stdout".to_string(),
+            FdKind::Stderr => "stderr".to_string(),
+            FdKind::PreopenDir { preopen } => format!("preopen {}", name(&snap, *preopen)),
+            FdKind::Dir { preopen, path } => format!("dir {}/{path}", name(&snap, *preopen)),
+            FdKind::File { preopen, path, read, write } => format!(
+                "file {}/{path} ({}{}) at offset {}",
+                name(&snap, *preopen),
+                if *read { "r" } else { "" },
+                if *write { "w" } else { "" },
+                e.offset
+            ),
+            FdKind::TcpListener { addr } => format!("tcp listener {addr}"),
+            FdKind::TcpStream { peer } => format!("tcp stream to {peer}"),
+        };
+        println!("fd {fd:<11} {what}");
+    }
+    for f in &b.files {
+        println!("file           {}/{} ({} bytes carried)", f.preopen, f.path, f.contents.len());
+    }
+    Ok(())
+}
+
+fn name(snap: &Snapshot, preopen: usize) -> &str {
+    snap.body
+        .wasi
+        .preopens
+        .get(preopen)
+        .map(|p| p.guest_name.as_str())
+        .unwrap_or("?")
+}
+
+fn short(hash: &str) -> &str {
+    &hash[..hash.len().min(16)]
+}
+
+pub fn prepare(args: PrepareArgs) -> i32 {
+    match prepare_inner(args) {
+        Ok(()) => 0,
+        Err(err) => exit::report(&err),
+    }
+}
+
+fn prepare_inner(args: PrepareArgs) -> Result<()> {
+    let raw = std::fs::read(&args.module)
+        .with_context(|| format!("cannot read `{}`", args.module.display()))?;
+    let wasm = continuum_engine::wasm_binary(&raw)
+        .with_context(|| format!("cannot load `{}`", args.module.display()))?;
+    let prepared = continuum_snapshot::prepare(&wasm)
+        .with_context(|| format!("cannot make `{}` migratable", args.module.display()))?;
+    let out = args
+        .output
+        .unwrap_or_else(|| args.module.with_extension("migratable.wasm"));
+    std::fs::write(&out, &prepared).with_context(|| format!("cannot write `{}`", out.display()))?;
+    Ok(())
+}

@@ -1,0 +1,247 @@
+//! `continuum run --migratable`, `continuum restore`: running a guest that
+//! can be checkpointed, and resuming one from a snapshot.
+
+use crate::cli::{CheckpointArgs, RestoreArgs, RunArgs};
+use crate::exit;
+use anyhow::{Context, Result, bail};
+use continuum_engine::{EngineConfig, ModuleLoader};
+use continuum_snapshot::{Guest, Migratable, Outcome, Snapshot, add_to_linker};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use wasmtime::{Linker, Module, StoreLimits, StoreLimitsBuilder};
+
+/// `run --migratable`: prepare (cached), instantiate, drive.
+pub fn run(args: &RunArgs, wasi: continuum_wasi::WasiCtx) -> Result<i32> {
+    let loader = crate::run::loader(&engine_config(args.engine), &args.cache)?;
+    let raw = std::fs::read(&args.module)
+        .with_context(|| format!("cannot read `{}`", args.module.display()))?;
+    let wasm = continuum_engine::wasm_binary(&raw)
+        .with_context(|| format!("cannot load `{}`", args.module.display()))?;
+    let cache_dir = if args.cache.no_cache {
+        None
+    } else {
+        args.cache
+            .cache_dir
+            .clone()
+            .or_else(continuum_engine::default_cache_dir)
+    };
+    let prepared = continuum_snapshot::prepare_cached(&wasm, cache_dir.as_deref())
+        .with_context(|| format!("cannot make `{}` migratable", args.module.display()))?;
+    let module = load(&loader, &prepared, &args.module)?;
+    crate::run::check_imports(&module)?;
+    let linker = linker(&module)?;
+    let guest = Guest::new(wasi, limits(args.max_memory));
+    let app = Migratable::new(&prepared, &module, &linker, guest)
+        .with_context(|| format!("cannot start `{}`", args.module.display()))?;
+    drive(app, &prepared, &args.checkpoint, &args.module)
+}
+
+/// `continuum restore`.
+pub fn restore(args: RestoreArgs) -> i32 {
+    match restore_inner(args) {
+        Ok(code) => code,
+        Err(err) => exit::report(&err),
+    }
+}
+
+fn restore_inner(args: RestoreArgs) -> Result<i32> {
+    let file = std::fs::read(&args.snapshot)
+        .with_context(|| format!("cannot read `{}`", args.snapshot.display()))?;
+    let snapshot = Snapshot::decode(&file)
+        .with_context(|| format!("cannot restore `{}`", args.snapshot.display()))?;
+    let prepared = match (&args.module, snapshot.header.module_embedded) {
+        (Some(path), _) => {
+            let raw =
+                std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+            let wasm = continuum_engine::wasm_binary(&raw)
+                .with_context(|| format!("cannot load `{}`", path.display()))?;
+            continuum_snapshot::prepare_cached(&wasm, None)
+                .with_context(|| format!("cannot make `{}` migratable", path.display()))?
+        }
+        (None, true) => snapshot.body.module.clone(),
+        (None, false) => bail!(
+            "`{}` does not embed its module; give the module with --module",
+            args.snapshot.display()
+        ),
+    };
+    let loader = crate::run::loader(&engine_config(args.engine), &args.cache)?;
+    let module = load(&loader, &prepared, &args.snapshot)?;
+    let linker = linker(&module)?;
+
+    let mut dirs: HashMap<String, PathBuf> = args
+        .dirs
+        .iter()
+        .map(|d| (d.guest.clone(), d.host.clone()))
+        .collect();
+    for p in &snapshot.body.wasi.preopens {
+        dirs.entry(p.guest_name.clone())
+            .or_insert_with(|| PathBuf::from(&p.guest_name));
+    }
+    let wasi = continuum_wasi::WasiCtx::from_state(snapshot.body.wasi.clone(), &dirs)
+        .context("cannot rebuild the guest's files and directories (map them with --dir HOST::GUEST)")?;
+    let guest = Guest::new(wasi, limits(args.max_memory));
+    let app = Migratable::restore(&prepared, &module, &linker, guest, &snapshot)
+        .with_context(|| format!("cannot restore `{}`", args.snapshot.display()))?;
+    tracing::info!(sequence = snapshot.header.sequence, "restored");
+    let name = snapshot_stem(&args.snapshot);
+    drive(app, &prepared, &args.checkpoint, Path::new(&name))
+}
+
+fn engine_config(kind: continuum_engine::EngineKind) -> EngineConfig {
+    EngineConfig {
+        kind,
+        ..EngineConfig::default()
+    }
+}
+
+fn load(loader: &ModuleLoader, prepared: &[u8], what: &Path) -> Result<Module> {
+    Ok(loader
+        .load(prepared)
+        .with_context(|| format!("cannot compile the migratable form of `{}`", what.display()))?
+        .module)
+}
+
+fn linker(module: &Module) -> Result<Linker<Guest>> {
+    let mut linker = Linker::new(module.engine());
+    add_to_linker(&mut linker)?;
+    Ok(linker)
+}
+
+fn limits(max_memory: Option<u64>) -> StoreLimits {
+    let mut limits = StoreLimitsBuilder::new();
+    if let Some(max) = max_memory {
+        limits = limits.memory_size(usize::try_from(max).unwrap_or(usize::MAX));
+    }
+    limits.build()
+}
+
+/// `app-000003.snap` -> `app`, so that a restored run keeps numbering.
+fn snapshot_stem(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "app".into());
+    match stem.rsplit_once('-') {
+        Some((base, n)) if n.chars().all(|c| c.is_ascii_digit()) && !base.is_empty() => {
+            base.to_string()
+        }
+        _ => stem,
+    }
+}
+
+/// Runs the guest to its end, writing a snapshot at each requested pause.
+/// Snapshots are encoded and written by a background thread while the guest
+/// goes on; all are on disk before this returns.
+fn drive(
+    mut app: Migratable,
+    prepared: &[u8],
+    checkpoint: &CheckpointArgs,
+    module: &Path,
+) -> Result<i32> {
+    let dir = checkpoint
+        .checkpoint_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("checkpoints"));
+    let stem = module
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "app".into());
+    app.carry_files(checkpoint.checkpoint_files);
+    let pause = app.pause_handle();
+    if let Some(every) = checkpoint.checkpoint_every {
+        let pause = pause.clone();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(every);
+                pause.request();
+            }
+        });
+    }
+    if let Some(sig) = checkpoint.checkpoint_on {
+        let mut signals = signal_hook::iterator::Signals::new([sig.0])
+            .context("cannot listen for the checkpoint signal")?;
+        let pause = pause.clone();
+        std::thread::spawn(move || {
+            for _ in signals.forever() {
+                pause.request();
+            }
+        });
+    }
+    let writer = Writer::start();
+    let result = loop {
+        match app.run() {
+            Ok(Outcome::Exited(code)) => break Ok(code),
+            Ok(Outcome::Paused) => {
+                // A failed capture or write loses nothing: the guest resumes.
+                match app.capture(Some(prepared)) {
+                    Ok(snapshot) => {
+                        let seq = snapshot.header.sequence;
+                        let path = dir.join(format!("{stem}-{seq:06}.snap"));
+                        if checkpoint.checkpoint_and_exit {
+                            match write_snapshot(&path, &snapshot) {
+                                Ok(()) => {
+                                    eprintln!(
+                                        "continuum: checkpoint #{seq} written to {}; the guest is stopped",
+                                        path.display()
+                                    );
+                                    break Ok(0);
+                                }
+                                Err(e) => eprintln!("warning: {e:#}; the guest goes on"),
+                            }
+                        } else {
+                            writer.send(path, snapshot);
+                        }
+                    }
+                    Err(e) => eprintln!("warning: cannot capture the guest: {e:#}; it goes on"),
+                }
+                app.resume().context("cannot resume the guest after a checkpoint")?;
+            }
+            Err(e) => break Ok(crate::run::guest_failure(e, None, module, "running")),
+        }
+    };
+    writer.finish()?;
+    result
+}
+
+fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<()> {
+    let bytes = snapshot.encode();
+    continuum_engine::write_file_atomically(path, &bytes)
+        .with_context(|| format!("cannot write snapshot `{}`", path.display()))?;
+    tracing::info!(path = %path.display(), bytes = bytes.len(), "checkpoint written");
+    Ok(())
+}
+
+/// The background snapshot writer.
+struct Writer {
+    tx: mpsc::Sender<(PathBuf, Snapshot)>,
+    thread: JoinHandle<Result<()>>,
+}
+
+impl Writer {
+    fn start() -> Writer {
+        let (tx, rx) = mpsc::channel::<(PathBuf, Snapshot)>();
+        let thread = std::thread::spawn(move || {
+            for (path, snapshot) in rx {
+                write_snapshot(&path, &snapshot)?;
+            }
+            Ok(())
+        });
+        Writer { tx, thread }
+    }
+
+    fn send(&self, path: PathBuf, snapshot: Snapshot) {
+        // A send fails only if the writer stopped on an error, which
+        // `finish` reports.
+        let _ = self.tx.send((path, snapshot));
+    }
+
+    fn finish(self) -> Result<()> {
+        drop(self.tx);
+        match self.thread.join() {
+            Ok(r) => r,
+            Err(_) => bail!("the snapshot writer crashed"),
+        }
+    }
+}

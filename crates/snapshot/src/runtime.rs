@@ -1,0 +1,532 @@
+//! Running a prepared module so that it can be paused, captured into a
+//! [`Snapshot`], resumed in place, or restored from a snapshot in a fresh
+//! instance (on any machine, architecture and engine).
+//!
+//! The protocol with the guest (Asyncify's): a pause request raises the
+//! control byte and the WASI pause signal; at its next poll point (or at
+//! once, if it waits in a blocking WASI call) the guest calls into the host,
+//! which calls `asyncify_start_unwind`; every frame saves its locals into
+//! Asyncify's memory and returns, so `_start` returns to [`Migratable::run`]
+//! with the state "unwinding". To continue, `asyncify_start_rewind` and a new
+//! call of `_start` walk back down into the same call; the host call that
+//! sees the state "rewinding" ends it and the guest goes on.
+
+use crate::error::{MigrateError, SnapshotError};
+use crate::format::{
+    Body, FileImage, GlobalValue, Header, MemoryImage, MemorySummary, Snapshot, Value,
+};
+use crate::layout::*;
+use crate::prepare::{PreparedInfo, prepared_info, sha256_hex};
+use continuum_wasi::{GuestExit, PauseHooks, PauseSignal, WasiCtx};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use wasmtime::{
+    Caller, Engine, Instance, Linker, Memory, Module, Store, StoreLimits, TypedFunc, Val,
+};
+
+/// What a store holds for a migratable guest.
+pub struct Guest {
+    pub wasi: WasiCtx,
+    pub limits: StoreLimits,
+    asyncify: Option<Asyncify>,
+}
+
+impl Guest {
+    pub fn new(wasi: WasiCtx, limits: StoreLimits) -> Self {
+        Guest {
+            wasi,
+            limits,
+            asyncify: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Guest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guest").field("wasi", &self.wasi).finish_non_exhaustive()
+    }
+}
+
+/// Asyncify's exports in one instance.
+#[derive(Clone)]
+struct Asyncify {
+    start_unwind: TypedFunc<i32, ()>,
+    stop_unwind: TypedFunc<(), ()>,
+    start_rewind: TypedFunc<i32, ()>,
+    stop_rewind: TypedFunc<(), ()>,
+    get_state: TypedFunc<(), i32>,
+    memory: Memory,
+}
+
+impl Asyncify {
+    fn find(store: &mut Store<Guest>, instance: &Instance) -> Result<Asyncify, MigrateError> {
+        fn func<P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
+            store: &mut Store<Guest>,
+            instance: &Instance,
+            name: &str,
+        ) -> Result<TypedFunc<P, R>, MigrateError> {
+            instance
+                .get_typed_func::<P, R>(&mut *store, name)
+                .map_err(|_| MigrateError::NotPrepared(name.into()))
+        }
+        Ok(Asyncify {
+            start_unwind: func(store, instance, "asyncify_start_unwind")?,
+            stop_unwind: func(store, instance, "asyncify_stop_unwind")?,
+            start_rewind: func(store, instance, "asyncify_start_rewind")?,
+            stop_rewind: func(store, instance, "asyncify_stop_rewind")?,
+            get_state: func(store, instance, "asyncify_get_state")?,
+            memory: instance
+                .get_memory(&mut *store, ASYNCIFY_MEMORY_EXPORT)
+                .ok_or_else(|| MigrateError::NotPrepared(ASYNCIFY_MEMORY_EXPORT.into()))?,
+        })
+    }
+}
+
+fn asyncify_of(caller: &mut Caller<'_, Guest>) -> wasmtime::Result<Asyncify> {
+    caller
+        .data()
+        .asyncify
+        .clone()
+        .ok_or_else(|| wasmtime::Error::msg("poll point reached before the guest was set up"))
+}
+
+/// Ends a rewind when the guest has walked back into the call it paused in.
+fn end_rewind(caller: &mut Caller<'_, Guest>) -> wasmtime::Result<()> {
+    let a = asyncify_of(caller)?;
+    if a.get_state.call(&mut *caller, ())? == ASYNCIFY_REWINDING {
+        a.stop_rewind.call(&mut *caller, ())?;
+    }
+    Ok(())
+}
+
+/// Starts unwinding the guest into Asyncify's memory.
+fn begin_unwind(caller: &mut Caller<'_, Guest>) -> wasmtime::Result<()> {
+    let a = asyncify_of(caller)?;
+    let size = a.memory.data_size(&*caller);
+    let end = u32::try_from(size).unwrap_or(u32::MAX);
+    let header = ASYNCIFY_DATA_PTR as usize;
+    let data = a.memory.data_mut(&mut *caller);
+    data[header..header + 4].copy_from_slice(&(ASYNCIFY_DATA_PTR + 8).to_le_bytes());
+    data[header + 4..header + 8].copy_from_slice(&end.to_le_bytes());
+    a.start_unwind.call(&mut *caller, ASYNCIFY_DATA_PTR as i32)?;
+    Ok(())
+}
+
+/// `continuum.poll`: reached at a poll point when the control byte is set,
+/// and again when a rewind walks back into it.
+fn poll(caller: &mut Caller<'_, Guest>) -> wasmtime::Result<()> {
+    let a = asyncify_of(caller)?;
+    match a.get_state.call(&mut *caller, ())? {
+        ASYNCIFY_REWINDING => a.stop_rewind.call(&mut *caller, ()),
+        _ if caller.data().wasi.pause_signal().raised() => begin_unwind(caller),
+        _ => Ok(()),
+    }
+}
+
+/// Adds WASI (with pause hooks) and the poll import to `linker`.
+pub fn add_to_linker(linker: &mut Linker<Guest>) -> wasmtime::Result<()> {
+    continuum_wasi::add_to_linker_with_pause(
+        linker,
+        |g: &mut Guest| &mut g.wasi,
+        Some(PauseHooks {
+            enter: end_rewind,
+            pause: begin_unwind,
+        }),
+    )?;
+    linker.func_wrap(POLL_MODULE, POLL_NAME, |mut caller: Caller<'_, Guest>| {
+        poll(&mut caller)
+    })?;
+    Ok(())
+}
+
+/// Asks a running guest to pause, from any thread. Cloneable; harmless
+/// after the guest is gone.
+#[derive(Clone, Debug)]
+pub struct PauseHandle {
+    signal: PauseSignal,
+    ctl: Arc<Mutex<Option<CtlByte>>>,
+}
+
+/// Address of the control byte inside the store's control memory.
+#[derive(Debug)]
+struct CtlByte(*mut u8);
+// SAFETY: the pointer is only written through `AtomicU8`, and only while
+// the store that owns the memory is alive (the owner clears it on drop,
+// under the same lock).
+unsafe impl Send for CtlByte {}
+
+impl PauseHandle {
+    /// Requests a pause: the guest stops at its next poll point, or at once
+    /// if it waits in a blocking WASI call.
+    pub fn request(&self) {
+        if let Some(CtlByte(p)) = &*self.ctl.lock().unwrap_or_else(|e| e.into_inner()) {
+            // SAFETY: see `CtlByte`; a one-page, never-growing memory of a
+            // live store, written atomically (the guest reads it with a load).
+            unsafe { AtomicU8::from_ptr(*p) }.store(1, Ordering::SeqCst);
+        }
+        self.signal.raise();
+    }
+}
+
+/// How [`Migratable::run`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The guest finished with this exit status.
+    Exited(i32),
+    /// The guest is paused: capture it, resume it, or drop it.
+    Paused,
+}
+
+/// A prepared module's instance that can be paused and captured.
+pub struct Migratable {
+    store: Store<Guest>,
+    start: TypedFunc<(), ()>,
+    asyncify: Asyncify,
+    instance: Instance,
+    info: PreparedInfo,
+    prepared_sha256: String,
+    ctl: Arc<Mutex<Option<CtlByte>>>,
+    paused: bool,
+    sequence: u64,
+    run_started: std::time::SystemTime,
+    carry_files: bool,
+}
+
+impl std::fmt::Debug for Migratable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Migratable")
+            .field("paused", &self.paused)
+            .field("sequence", &self.sequence)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Migratable {
+    fn drop(&mut self) {
+        *self.ctl.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+impl Migratable {
+    /// Instantiates the prepared module `module` (compiled from `bytes`) for a
+    /// fresh run. Call [`Migratable::run`] to start it.
+    pub fn new(
+        bytes: &[u8],
+        module: &Module,
+        linker: &Linker<Guest>,
+        guest: Guest,
+    ) -> Result<Migratable, MigrateError> {
+        let info = prepared_info(bytes)
+            .ok_or_else(|| MigrateError::NotPrepared(PREPARED_SECTION.into()))?;
+        let mut store = Store::new(module.engine(), guest);
+        store.limiter(|g| &mut g.limits);
+        let instance = linker.instantiate(&mut store, module)?;
+        let start = instance
+            .get_typed_func::<(), ()>(&mut store, "_start")
+            .map_err(|_| MigrateError::NoStart)?;
+        let asyncify = Asyncify::find(&mut store, &instance)?;
+        store.data_mut().asyncify = Some(asyncify.clone());
+        let ctl_mem = instance
+            .get_memory(&mut store, CTL_EXPORT)
+            .ok_or_else(|| MigrateError::NotPrepared(CTL_EXPORT.into()))?;
+        let ctl = Arc::new(Mutex::new(Some(CtlByte(ctl_mem.data_ptr(&store)))));
+        Ok(Migratable {
+            store,
+            start,
+            asyncify,
+            instance,
+            info,
+            prepared_sha256: sha256_hex(bytes),
+            ctl,
+            paused: false,
+            sequence: 0,
+            run_started: std::time::SystemTime::now(),
+            carry_files: false,
+        })
+    }
+
+    /// A handle that pauses this guest from any thread.
+    pub fn pause_handle(&self) -> PauseHandle {
+        PauseHandle {
+            signal: self.store.data().wasi.pause_signal(),
+            ctl: self.ctl.clone(),
+        }
+    }
+
+    /// Whether snapshots carry the files the guest changed below its
+    /// writable preopens since the run began.
+    pub fn carry_files(&mut self, on: bool) {
+        self.carry_files = on;
+    }
+
+    /// The store (e.g. to read the WASI state).
+    pub fn store(&self) -> &Store<Guest> {
+        &self.store
+    }
+
+    /// Runs (or continues) the guest until it exits or pauses. A trap is an
+    /// error (the guest's own exit is [`Outcome::Exited`]).
+    pub fn run(&mut self) -> wasmtime::Result<Outcome> {
+        let result = self.start.call(&mut self.store, ());
+        if self.asyncify.get_state.call(&mut self.store, ())? == ASYNCIFY_UNWINDING {
+            self.asyncify.stop_unwind.call(&mut self.store, ())?;
+            self.paused = true;
+            return Ok(Outcome::Paused);
+        }
+        match result {
+            Ok(()) => Ok(Outcome::Exited(0)),
+            Err(e) => match e.downcast_ref::<GuestExit>() {
+                Some(GuestExit(code)) => Ok(Outcome::Exited(*code)),
+                None => Err(e),
+            },
+        }
+    }
+
+    /// Captures the paused guest. `embed` puts the prepared module `bytes`
+    /// into the snapshot so that it restores without it.
+    pub fn capture(&mut self, embed: Option<&[u8]>) -> Result<Snapshot, MigrateError> {
+        if !self.paused {
+            return Err(MigrateError::NotPaused);
+        }
+        let mut memories = Vec::new();
+        for index in 0..self.info.memories {
+            let mem = self.memory(index)?;
+            let page = mem.page_size(&self.store);
+            memories.push(MemoryImage::capture(index, mem.data(&self.store), page));
+        }
+        let mut globals = Vec::new();
+        for index in &self.info.mutable_globals {
+            let g = self
+                .instance
+                .get_global(&mut self.store, &global_export(*index))
+                .ok_or_else(|| MigrateError::NotPrepared(global_export(*index)))?;
+            let value = match g.get(&mut self.store) {
+                Val::I32(v) => Value::I32(v),
+                Val::I64(v) => Value::I64(v),
+                Val::F32(v) => Value::F32(v),
+                Val::F64(v) => Value::F64(v),
+                Val::V128(v) => Value::V128(v.as_u128()),
+                other => {
+                    return Err(MigrateError::Mismatch(format!(
+                        "global {index} holds a {:?}, which a snapshot cannot carry",
+                        other.ty(&self.store)
+                    )));
+                }
+            };
+            globals.push(GlobalValue {
+                index: *index,
+                value,
+            });
+        }
+        let stack_mem = self.asyncify.memory.data(&self.store);
+        let at = ASYNCIFY_DATA_PTR as usize;
+        let used = u32::from_le_bytes(stack_mem[at..at + 4].try_into().expect("4 bytes")) as usize;
+        let stack = stack_mem[..used.min(stack_mem.len())].to_vec();
+        let files: Vec<FileImage> = if self.carry_files {
+            // Whole seconds: file systems keep coarse modification times.
+            let since = self.run_started - std::time::Duration::from_secs(1);
+            self.store
+                .data()
+                .wasi
+                .changed_files(since)
+                .map_err(MigrateError::Files)?
+                .into_iter()
+                .map(|f| FileImage {
+                    preopen: f.preopen,
+                    path: f.path,
+                    contents: f.contents,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.sequence += 1;
+        let wasi = self.store.data().wasi.capture_state();
+        let header = Header {
+            format_version: crate::format::SNAPSHOT_FORMAT_VERSION,
+            prepared_sha256: self.prepared_sha256.clone(),
+            source_sha256: self.info.source_sha256.clone(),
+            created_unix_ms: unix_ms(std::time::SystemTime::now()),
+            taken_on: format!(
+                "{}-{} {}",
+                std::env::consts::ARCH,
+                std::env::consts::OS,
+                engine_name(self.store.engine())
+            ),
+            sequence: self.sequence,
+            run_started_unix_ms: unix_ms(self.run_started),
+            module_embedded: embed.is_some(),
+            memories: memories
+                .iter()
+                .map(|m| MemorySummary {
+                    index: m.index,
+                    pages: m.pages,
+                    stored_bytes: m.stored_bytes(),
+                })
+                .collect(),
+            stack_bytes: stack.len() as u64,
+            files: files.len() as u64,
+            body_uncompressed: 0,
+        };
+        Ok(Snapshot {
+            header,
+            body: Body {
+                module: embed.map(<[u8]>::to_vec).unwrap_or_default(),
+                memories,
+                globals,
+                stack,
+                wasi,
+                files,
+            },
+        })
+    }
+
+    /// Lets a paused guest continue in place at the next [`Migratable::run`].
+    pub fn resume(&mut self) -> Result<(), MigrateError> {
+        if !self.paused {
+            return Err(MigrateError::NotPaused);
+        }
+        self.clear_pause();
+        self.asyncify
+            .start_rewind
+            .call(&mut self.store, ASYNCIFY_DATA_PTR as i32)?;
+        self.paused = false;
+        Ok(())
+    }
+
+    fn clear_pause(&mut self) {
+        if let Some(CtlByte(p)) = &*self.ctl.lock().unwrap_or_else(|e| e.into_inner()) {
+            // SAFETY: see `CtlByte`.
+            unsafe { AtomicU8::from_ptr(*p) }.store(0, Ordering::SeqCst);
+        }
+        self.store.data_mut().wasi.clear_pause();
+    }
+
+    fn memory(&mut self, index: u32) -> Result<Memory, MigrateError> {
+        self.instance
+            .get_memory(&mut self.store, &memory_export(index))
+            .ok_or_else(|| MigrateError::NotPrepared(memory_export(index)))
+    }
+
+    /// Rebuilds a guest from `snapshot` in a fresh instance of its prepared
+    /// module (`bytes`, compiled as `module`). `guest` must hold the WASI
+    /// context rebuilt from the snapshot's state. [`Migratable::run`]
+    /// continues the guest where it paused.
+    pub fn restore(
+        bytes: &[u8],
+        module: &Module,
+        linker: &Linker<Guest>,
+        guest: Guest,
+        snapshot: &Snapshot,
+    ) -> Result<Migratable, MigrateError> {
+        let found = sha256_hex(bytes);
+        if found != snapshot.header.prepared_sha256 {
+            return Err(SnapshotError::WrongModule {
+                expected: snapshot.header.prepared_sha256.clone(),
+                found,
+            }
+            .into());
+        }
+        let mut m = Migratable::new(bytes, module, linker, guest)?;
+        m.sequence = snapshot.header.sequence;
+        m.run_started =
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(snapshot.header.run_started_unix_ms);
+        let body = &snapshot.body;
+        for f in &body.files {
+            m.store
+                .data()
+                .wasi
+                .put_file(&continuum_wasi::CarriedFile {
+                    preopen: f.preopen.clone(),
+                    path: f.path.clone(),
+                    contents: f.contents.clone(),
+                })
+                .map_err(MigrateError::Files)?;
+        }
+        if body.memories.len() != m.info.memories as usize {
+            return Err(MigrateError::Mismatch(format!(
+                "{} memories in the snapshot, {} in the module",
+                body.memories.len(),
+                m.info.memories
+            )));
+        }
+        for image in &body.memories {
+            m.write_memory(image)?;
+        }
+        for g in &body.globals {
+            let global = m
+                .instance
+                .get_global(&mut m.store, &global_export(g.index))
+                .ok_or_else(|| {
+                    MigrateError::Mismatch(format!("the module has no mutable global {}", g.index))
+                })?;
+            let v = match g.value {
+                Value::I32(v) => Val::I32(v),
+                Value::I64(v) => Val::I64(v),
+                Value::F32(v) => Val::F32(v),
+                Value::F64(v) => Val::F64(v),
+                Value::V128(v) => Val::V128(v.into()),
+            };
+            global.set(&mut m.store, v).map_err(|e| {
+                MigrateError::Mismatch(format!("global {}: {e}", g.index))
+            })?;
+        }
+        let stack_mem = m.asyncify.memory.data_mut(&mut m.store);
+        if body.stack.len() < 8 || body.stack.len() > stack_mem.len() {
+            return Err(MigrateError::Mismatch(format!(
+                "an unwound stack of {} bytes does not fit Asyncify's memory",
+                body.stack.len()
+            )));
+        }
+        stack_mem[..body.stack.len()].copy_from_slice(&body.stack);
+        m.paused = true;
+        m.resume()?;
+        Ok(m)
+    }
+
+    fn write_memory(&mut self, image: &MemoryImage) -> Result<(), MigrateError> {
+        let mem = self.memory(image.index)?;
+        let page = mem.page_size(&self.store);
+        let current = mem.size(&self.store);
+        if current > image.pages {
+            return Err(MigrateError::Mismatch(format!(
+                "memory {} starts with {current} pages, more than the {} in the snapshot",
+                image.index, image.pages
+            )));
+        }
+        // The fresh instance holds its data segments: whatever the snapshot
+        // does not store must read as zero.
+        let data = mem.data_mut(&mut self.store);
+        for chunk in data.chunks_mut(crate::format::CHUNK_SIZE) {
+            if chunk.iter().any(|b| *b != 0) {
+                chunk.fill(0);
+            }
+        }
+        if image.pages > current {
+            mem.grow(&mut self.store, image.pages - current).map_err(|e| {
+                MigrateError::Mismatch(format!(
+                    "memory {} cannot grow to {} pages here: {e}",
+                    image.index, image.pages
+                ))
+            })?;
+        }
+        let data = mem.data_mut(&mut self.store);
+        debug_assert_eq!(data.len() as u64, image.pages * page);
+        for run in &image.runs {
+            let start = run.offset as usize;
+            data[start..start + run.data.len()].copy_from_slice(&run.data);
+        }
+        Ok(())
+    }
+}
+
+fn unix_ms(t: std::time::SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// A short name of the engine's code generator, for snapshot headers.
+pub fn engine_name(engine: &Engine) -> &'static str {
+    if engine.is_pulley() { "pulley" } else { "cranelift" }
+}

@@ -1,0 +1,185 @@
+//! Preparing modules, pausing them, capturing and restoring them, in
+//! process: on Cranelift and on Pulley, and the refusals of what cannot be
+//! made pausable.
+
+#![cfg(feature = "prepare")]
+
+use continuum_engine::{EngineConfig, EngineKind, ModuleLoader};
+use continuum_snapshot::layout::global_export;
+use continuum_snapshot::{
+    Guest, Migratable, MigrateError, Outcome, PrepareError, Snapshot, add_to_linker, prepare,
+    prepared_info,
+};
+use std::time::Duration;
+
+/// Counts to `limit` in nested loops and a recursive helper, keeping the
+/// running sum in a mutable global and in memory.
+const COUNTER: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 2)
+  (global $sum (mut i64) (i64.const 0))
+  (func $step (param $n i32) (param $depth i32) (result i64)
+    (if (result i64) (i32.eqz (local.get $depth))
+      (then (i64.extend_i32_u (i32.and (local.get $n) (i32.const 1023))))
+      (else (i64.add (i64.const 1)
+        (call $step (local.get $n) (i32.sub (local.get $depth) (i32.const 1)))))))
+  (func (export "_start")
+    (local $i i32) (local $j i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (loop $inner
+        (global.set $sum (i64.add (global.get $sum)
+          (call $step (i32.add (local.get $i) (local.get $j)) (i32.const 20))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $inner (i32.lt_u (local.get $j) (i32.const 20000))))
+      (i64.store (i32.const 1024) (global.get $sum))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $outer (i32.lt_u (local.get $i) (i32.const 150))))
+    (call $exit (i32.wrap_i64 (i64.rem_u (global.get $sum) (i64.const 251))))))
+"#;
+
+fn engine(kind: EngineKind) -> ModuleLoader {
+    ModuleLoader::new(
+        &EngineConfig {
+            kind,
+            ..EngineConfig::default()
+        },
+        None,
+    )
+    .unwrap()
+}
+
+fn start(bytes: &[u8], kind: EngineKind) -> Migratable {
+    let module = engine(kind).load(bytes).unwrap().module;
+    let mut linker = wasmtime::Linker::new(module.engine());
+    add_to_linker(&mut linker).unwrap();
+    let wasi = continuum_wasi::WasiCtxBuilder::new().arg("counter").build().unwrap();
+    Migratable::new(bytes, &module, &linker, Guest::new(wasi, Default::default())).unwrap()
+}
+
+fn restore(bytes: &[u8], kind: EngineKind, snap: &Snapshot) -> Migratable {
+    let module = engine(kind).load(bytes).unwrap().module;
+    let mut linker = wasmtime::Linker::new(module.engine());
+    add_to_linker(&mut linker).unwrap();
+    let wasi = continuum_wasi::WasiCtx::from_state(snap.body.wasi.clone(), &Default::default())
+        .unwrap();
+    Migratable::restore(bytes, &module, &linker, Guest::new(wasi, Default::default()), snap)
+        .unwrap()
+}
+
+fn sum_global(snap: &Snapshot) -> i64 {
+    match snap.body.globals[0].value {
+        continuum_snapshot::format::Value::I64(v) => v,
+        other => panic!("unexpected global {other:?}"),
+    }
+}
+
+fn prepared_counter() -> Vec<u8> {
+    prepare(&wat::parse_str(COUNTER).unwrap()).unwrap()
+}
+
+#[test]
+fn prepared_module_describes_itself_and_runs_to_the_same_end() {
+    let bytes = prepared_counter();
+    let info = prepared_info(&bytes).unwrap();
+    assert_eq!(info.memories, 1);
+    assert_eq!(info.mutable_globals, vec![0]);
+    // Two loops, plus the entries of `_start` and `$step` (both call).
+    assert_eq!(info.poll_points, 4);
+    let mut app = start(&bytes, EngineKind::Cranelift);
+    let plain = app.run().unwrap();
+    assert!(matches!(plain, Outcome::Exited(_)), "{plain:?}");
+    // Preparing a prepared module changes nothing.
+    assert_eq!(prepare(&bytes).unwrap(), bytes);
+    let _ = global_export(0);
+}
+
+/// Pauses after `delay`, captures, checks the snapshot round-trips through
+/// its encoding, and returns it.
+fn pause_and_capture(app: &mut Migratable, bytes: &[u8], delay: Duration) -> Snapshot {
+    let pause = app.pause_handle();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(delay);
+        pause.request();
+    });
+    let outcome = app.run().unwrap();
+    t.join().unwrap();
+    assert_eq!(outcome, Outcome::Paused, "the guest ended before the pause");
+    let snap = app.capture(Some(bytes)).unwrap();
+    let decoded = Snapshot::decode(&snap.encode()).unwrap();
+    assert_eq!(decoded.body, snap.body);
+    decoded
+}
+
+#[test]
+fn paused_guests_resume_in_place_and_restore_elsewhere_with_the_same_result() {
+    let bytes = prepared_counter();
+    let expected = match start(&bytes, EngineKind::Cranelift).run().unwrap() {
+        Outcome::Exited(code) => code,
+        other => panic!("{other:?}"),
+    };
+
+    // Pause, resume in place, pause again, then restore the second snapshot
+    // on Pulley (another engine) and the first on Cranelift.
+    let mut app = start(&bytes, EngineKind::Cranelift);
+    let first = pause_and_capture(&mut app, &bytes, Duration::from_millis(30));
+    assert!(!first.body.stack.is_empty());
+    app.resume().unwrap();
+    let second = pause_and_capture(&mut app, &bytes, Duration::from_millis(30));
+    assert!(sum_global(&second) >= sum_global(&first), "the guest went backwards");
+    assert_eq!(second.header.sequence, 2);
+    app.resume().unwrap();
+    assert_eq!(app.run().unwrap(), Outcome::Exited(expected));
+
+    let mut on_pulley = restore(&bytes, EngineKind::Pulley, &second);
+    // Pulley is slow: move the rest back to Cranelift after a while.
+    let third = pause_and_capture(&mut on_pulley, &bytes, Duration::from_millis(50));
+    assert_eq!(third.header.sequence, 3);
+    let mut back = restore(&bytes, EngineKind::Cranelift, &third);
+    assert_eq!(back.run().unwrap(), Outcome::Exited(expected));
+
+    let mut again = restore(&bytes, EngineKind::Cranelift, &first);
+    assert_eq!(again.run().unwrap(), Outcome::Exited(expected));
+}
+
+#[test]
+fn a_snapshot_restores_only_into_its_own_module() {
+    let bytes = prepared_counter();
+    let mut app = start(&bytes, EngineKind::Cranelift);
+    let snap = pause_and_capture(&mut app, &bytes, Duration::from_millis(10));
+    let other = prepare(&wat::parse_str(&COUNTER.replace("150", "151")).unwrap()).unwrap();
+    let module = engine(EngineKind::Cranelift).load(&other).unwrap().module;
+    let mut linker = wasmtime::Linker::new(module.engine());
+    add_to_linker(&mut linker).unwrap();
+    let wasi = continuum_wasi::WasiCtxBuilder::new().build().unwrap();
+    let err = Migratable::restore(&other, &module, &linker, Guest::new(wasi, Default::default()), &snap)
+        .unwrap_err();
+    assert!(err.to_string().contains("is for module"), "{err}");
+    // Capturing a guest that is not paused is an error, not a bad snapshot.
+    let mut fresh = start(&bytes, EngineKind::Cranelift);
+    assert!(matches!(fresh.capture(None), Err(MigrateError::NotPaused)));
+}
+
+fn refusal(wat: &str) -> String {
+    match prepare(&wat::parse_str(wat).unwrap()) {
+        Err(PrepareError::Unsupported(why)) => why,
+        other => panic!("expected a refusal, got {:?}", other.map(|b| b.len())),
+    }
+}
+
+#[test]
+fn modules_that_cannot_be_paused_are_refused_with_the_reason() {
+    let why = refusal(r#"(module (func $f (return_call $f)) (export "_start" (func $f)))"#);
+    assert!(why.contains("tail call"), "{why}");
+    let why = refusal(r#"(module (memory 1 1 shared) (func (export "_start")))"#);
+    assert!(why.contains("threads"), "{why}");
+    let why = refusal(r#"(module (func (export "_start") (local externref)))"#);
+    assert!(why.contains("reference-typed local"), "{why}");
+    let why = refusal(
+        r#"(module (table 1 funcref) (func (export "_start") (drop (table.grow (ref.null func) (i32.const 1)))))"#,
+    );
+    assert!(why.contains("tables"), "{why}");
+    let err = prepare(b"\0asm\x01\0\0\0\x01").unwrap_err();
+    assert!(matches!(err, PrepareError::Invalid(_)), "{err}");
+}
