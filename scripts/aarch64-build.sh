@@ -3,7 +3,9 @@
 # profile, with Debian's Rust toolchain and cross linker, into its own target
 # directory ($HOME/.cache/continuum/target-aarch64 unless
 # CONTINUUM_AARCH64_TARGET_DIR says otherwise). Incremental: a second run with
-# no source change only checks freshness.
+# no source change only checks freshness. Built without the `prepare` feature
+# (Binaryen is C++ and would need a C++ cross compiler): it restores and runs
+# migratable modules, which are prepared on x86-64 (snapshots embed them).
 #
 # Usage: scripts/aarch64-build.sh [extra cargo args...]
 #   env CONTINUUM_AARCH64_JOBS (default 2) sets cargo's -j.
@@ -68,6 +70,7 @@ env -u RUSTUP_TOOLCHAIN -u RUSTUP_HOME -u RUSTC_WRAPPER -u RUSTC_WORKSPACE_WRAPP
     AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar \
     /usr/bin/cargo build --locked --release \
       --target aarch64-unknown-linux-gnu -p continuum-cli --bin continuum \
+      --no-default-features --features compiler \
       -j "${CONTINUUM_AARCH64_JOBS:-2}" "$@" >&2
 
 if [ ! -x "$CONTINUUM_AARCH64_BIN" ]; then

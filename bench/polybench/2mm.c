@@ -55,7 +55,8 @@ int main(void) {
     double alpha, beta;
     init(NI, NJ, NK, NL, &alpha, &beta);
     pb_timer_start();
-    kernel_2mm(NI, NJ, NK, NL, alpha, beta, tmp, A, B, C, D);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_2mm(NI, NJ, NK, NL, alpha, beta, tmp, A, B, C, D);
     pb_timer_stop();
     pb_print("2mm", pb_sum(&D[0][0], (long)NI * NL));
     return 0;

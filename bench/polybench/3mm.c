@@ -62,7 +62,8 @@ PB_KERNEL kernel_3mm(int ni, int nj, int nk, int nl, int nm,
 int main(void) {
     init(NI, NJ, NK, NL, NM);
     pb_timer_start();
-    kernel_3mm(NI, NJ, NK, NL, NM, E, A, B, F, C, D, G);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_3mm(NI, NJ, NK, NL, NM, E, A, B, F, C, D, G);
     pb_timer_stop();
     pb_print("3mm", pb_sum(&G[0][0], (long)NI * NL));
     return 0;

@@ -69,7 +69,8 @@ PB_KERNEL kernel_adi(int tsteps, int n, double uu[restrict N][N], double vv[rest
 int main(void) {
     init(N);
     pb_timer_start();
-    kernel_adi(TSTEPS, N, u, v, p, q);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_adi(TSTEPS, N, u, v, p, q);
     pb_timer_stop();
     pb_print("adi", pb_sum(&u[0][0], (long)N * N));
     return 0;

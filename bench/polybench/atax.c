@@ -34,7 +34,8 @@ PB_KERNEL kernel_atax(int m, int n, double a[restrict M][N], double xv[restrict 
 int main(void) {
     init(M, N);
     pb_timer_start();
-    kernel_atax(M, N, A, x, y, tmp);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_atax(M, N, A, x, y, tmp);
     pb_timer_stop();
     pb_print("atax", pb_sum(y, N));
     return 0;

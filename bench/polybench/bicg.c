@@ -39,7 +39,8 @@ PB_KERNEL kernel_bicg(int m, int n, double a[restrict N][M], double sv[restrict 
 int main(void) {
     init(M, N);
     pb_timer_start();
-    kernel_bicg(M, N, A, s, q, p, r);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_bicg(M, N, A, s, q, p, r);
     pb_timer_stop();
     pb_print("bicg", pb_sum(s, M) + pb_sum(q, N));
     return 0;

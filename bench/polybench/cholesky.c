@@ -37,7 +37,8 @@ PB_KERNEL kernel_cholesky(int n, double a[restrict N][N]) {
 int main(void) {
     init(N);
     pb_timer_start();
-    kernel_cholesky(N, A);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_cholesky(N, A);
     pb_timer_stop();
     pb_print("cholesky", pb_sum(&A[0][0], (long)N * N));
     return 0;

@@ -44,7 +44,8 @@ int main(void) {
     double float_n;
     init(M, N, &float_n);
     pb_timer_start();
-    kernel_covariance(M, N, float_n, data, cov, mean);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_covariance(M, N, float_n, data, cov, mean);
     pb_timer_stop();
     pb_print("covariance", pb_sum(&cov[0][0], (long)M * M));
     return 0;

@@ -86,7 +86,8 @@ int main(void) {
     double alpha;
     init(W, H, &alpha);
     pb_timer_start();
-    kernel_deriche(W, H, alpha, imgIn, imgOut, yCausal, yAnti);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_deriche(W, H, alpha, imgIn, imgOut, yCausal, yAnti);
     pb_timer_stop();
     pb_print("deriche", pb_sum(&imgOut[0][0], (long)W * H));
     return 0;

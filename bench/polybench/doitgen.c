@@ -42,7 +42,8 @@ PB_KERNEL kernel_doitgen(int nr, int nq, int np, double a[restrict NR][NQ][NP],
 int main(void) {
     init(NR, NQ, NP);
     pb_timer_start();
-    kernel_doitgen(NR, NQ, NP, A, C4, sum);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_doitgen(NR, NQ, NP, A, C4, sum);
     pb_timer_stop();
     pb_print("doitgen", pb_sum(&A[0][0][0], (long)NR * NQ * NP));
     return 0;

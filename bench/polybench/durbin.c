@@ -39,7 +39,8 @@ PB_KERNEL kernel_durbin(int n, double rv[restrict N], double yv[restrict N],
 int main(void) {
     init(N);
     pb_timer_start();
-    kernel_durbin(N, r, y, z);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_durbin(N, r, y, z);
     pb_timer_stop();
     pb_print("durbin", pb_sum(y, N));
     return 0;

@@ -47,7 +47,8 @@ PB_KERNEL kernel_fdtd_2d(int tmax, int nx, int ny, double x[restrict NX][NY],
 int main(void) {
     init(TMAX, NX, NY);
     pb_timer_start();
-    kernel_fdtd_2d(TMAX, NX, NY, ex, ey, hz, fict);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_fdtd_2d(TMAX, NX, NY, ex, ey, hz, fict);
     pb_timer_stop();
     long cells = (long)NX * NY;
     pb_print("fdtd-2d", pb_sum(&ex[0][0], cells) + pb_sum(&ey[0][0], cells) +

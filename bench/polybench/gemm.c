@@ -44,7 +44,8 @@ int main(void) {
     double alpha, beta;
     init(NI, NJ, NK, &alpha, &beta);
     pb_timer_start();
-    kernel_gemm(NI, NJ, NK, alpha, beta, C, A, B);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_gemm(NI, NJ, NK, alpha, beta, C, A, B);
     pb_timer_stop();
     pb_print("gemm", pb_sum(&C[0][0], (long)NI * NJ));
     return 0;

@@ -49,7 +49,8 @@ int main(void) {
     double alpha, beta;
     init(N, &alpha, &beta);
     pb_timer_start();
-    kernel_gemver(N, alpha, beta, A, u1, v1, u2, v2, w, x, y, z);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_gemver(N, alpha, beta, A, u1, v1, u2, v2, w, x, y, z);
     pb_timer_stop();
     pb_print("gemver", pb_sum(w, N));
     return 0;

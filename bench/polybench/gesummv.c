@@ -42,7 +42,8 @@ int main(void) {
     double alpha, beta;
     init(N, &alpha, &beta);
     pb_timer_start();
-    kernel_gesummv(N, alpha, beta, A, B, tmp, x, y);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_gesummv(N, alpha, beta, A, B, tmp, x, y);
     pb_timer_stop();
     pb_print("gesummv", pb_sum(y, N));
     return 0;

@@ -47,7 +47,8 @@ PB_KERNEL kernel_gramschmidt(int m, int n, double a[restrict M][N],
 int main(void) {
     init(M, N);
     pb_timer_start();
-    kernel_gramschmidt(M, N, A, R, Q);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_gramschmidt(M, N, A, R, Q);
     pb_timer_stop();
     pb_print("gramschmidt", pb_sum(&R[0][0], (long)N * N) + pb_sum(&Q[0][0], (long)M * N));
     return 0;

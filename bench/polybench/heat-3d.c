@@ -48,7 +48,8 @@ PB_KERNEL kernel_heat_3d(int tsteps, int n, double a[restrict N][N][N],
 int main(void) {
     init(N);
     pb_timer_start();
-    kernel_heat_3d(TSTEPS, N, A, B);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_heat_3d(TSTEPS, N, A, B);
     pb_timer_stop();
     pb_print("heat-3d", pb_sum(&A[0][0][0], (long)N * N * N));
     return 0;

@@ -33,7 +33,8 @@ PB_KERNEL kernel_jacobi_1d(int tsteps, int n, double a[restrict N], double b[res
 int main(void) {
     init(N);
     pb_timer_start();
-    kernel_jacobi_1d(TSTEPS, N, A, B);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_jacobi_1d(TSTEPS, N, A, B);
     pb_timer_stop();
     pb_print("jacobi-1d", pb_sum(A, N));
     return 0;

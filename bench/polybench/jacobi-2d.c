@@ -39,7 +39,8 @@ PB_KERNEL kernel_jacobi_2d(int tsteps, int n, double a[restrict N][N],
 int main(void) {
     init(N);
     pb_timer_start();
-    kernel_jacobi_2d(TSTEPS, N, A, B);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_jacobi_2d(TSTEPS, N, A, B);
     pb_timer_stop();
     pb_print("jacobi-2d", pb_sum(&A[0][0], (long)N * N));
     return 0;

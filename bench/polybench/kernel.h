@@ -73,6 +73,15 @@
      : (PB_CLASS) == PB_CLASS_LARGE  ? (large)                                  \
                                      : (xl))
 
+/* -DPB_REPEAT=n calls the kernel n times in a row inside the timed region
+ * (default 1), for kernels that run far below the ~0.5 s a stable timing
+ * needs even at their largest class. Repeating changes what is computed
+ * (stencils iterate further, accumulating kernels accumulate again), so the
+ * checksum depends on n: compare builds with the same n. */
+#ifndef PB_REPEAT
+#define PB_REPEAT 1
+#endif
+
 /* Kernels stay separate, out-of-line functions. */
 #define PB_KERNEL __attribute__((noinline)) static void
 

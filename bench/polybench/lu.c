@@ -36,7 +36,8 @@ PB_KERNEL kernel_lu(int n, double a[restrict N][N]) {
 int main(void) {
     init(N);
     pb_timer_start();
-    kernel_lu(N, A);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_lu(N, A);
     pb_timer_stop();
     pb_print("lu", pb_sum(&A[0][0], (long)N * N));
     return 0;

@@ -54,7 +54,8 @@ PB_KERNEL kernel_ludcmp(int n, double a[restrict N][N], double bv[restrict N],
 int main(void) {
     init(N);
     pb_timer_start();
-    kernel_ludcmp(N, A, b, x, y);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_ludcmp(N, A, b, x, y);
     pb_timer_stop();
     pb_print("ludcmp", pb_sum(x, N));
     return 0;

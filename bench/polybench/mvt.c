@@ -33,7 +33,8 @@ PB_KERNEL kernel_mvt(int n, double a[restrict N][N], double u[restrict N],
 int main(void) {
     init(N);
     pb_timer_start();
-    kernel_mvt(N, A, x1, x2, y_1, y_2);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_mvt(N, A, x1, x2, y_1, y_2);
     pb_timer_stop();
     pb_print("mvt", pb_sum(x1, N) + pb_sum(x2, N));
     return 0;

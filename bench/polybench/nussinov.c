@@ -43,7 +43,8 @@ PB_KERNEL kernel_nussinov(int n, unsigned char s[restrict N], int t[restrict N][
 int main(void) {
     init(N);
     pb_timer_start();
-    kernel_nussinov(N, seq, table);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_nussinov(N, seq, table);
     pb_timer_stop();
     pb_print_int("nussinov", pb_sum_int(&table[0][0], (long)N * N));
     return 0;

@@ -48,7 +48,8 @@ int main(void) {
     double alpha, beta;
     init(M, N, &alpha, &beta);
     pb_timer_start();
-    kernel_symm(M, N, alpha, beta, C, A, B);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_symm(M, N, alpha, beta, C, A, B);
     pb_timer_stop();
     pb_print("symm", pb_sum(&C[0][0], (long)M * N));
     return 0;

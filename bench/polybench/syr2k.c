@@ -42,7 +42,8 @@ int main(void) {
     double alpha, beta;
     init(N, M, &alpha, &beta);
     pb_timer_start();
-    kernel_syr2k(N, M, alpha, beta, C, A, B);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_syr2k(N, M, alpha, beta, C, A, B);
     pb_timer_stop();
     pb_print("syr2k", pb_sum(&C[0][0], (long)N * N));
     return 0;

@@ -37,7 +37,8 @@ int main(void) {
     double alpha, beta;
     init(N, M, &alpha, &beta);
     pb_timer_start();
-    kernel_syrk(N, M, alpha, beta, C, A);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_syrk(N, M, alpha, beta, C, A);
     pb_timer_stop();
     pb_print("syrk", pb_sum(&C[0][0], (long)N * N));
     return 0;

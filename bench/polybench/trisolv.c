@@ -33,7 +33,8 @@ PB_KERNEL kernel_trisolv(int n, double l[restrict N][N], double xv[restrict N],
 int main(void) {
     init(N);
     pb_timer_start();
-    kernel_trisolv(N, L, x, b);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_trisolv(N, L, x, b);
     pb_timer_stop();
     pb_print("trisolv", pb_sum(x, N));
     return 0;

@@ -40,7 +40,8 @@ int main(void) {
     double alpha;
     init(M, N, &alpha);
     pb_timer_start();
-    kernel_trmm(M, N, alpha, A, B);
+    for (int pb_rep = 0; pb_rep < PB_REPEAT; pb_rep++)
+        kernel_trmm(M, N, alpha, A, B);
     pb_timer_stop();
     pb_print("trmm", pb_sum(&B[0][0], (long)M * N));
     return 0;

@@ -18,7 +18,13 @@
 # (the compile steps also rebuild when the compiler command changes).
 # Needs root (or sudo) only the first time, to add a deb-src entry and run
 # apt-get update. Environment: CC (default clang-19), SQLITE_CFLAGS (extra
-# flags for both builds), SQLITE_WASM_CFLAGS (extra flags, Wasm only).
+# flags for both builds), SQLITE_WASM_CFLAGS (extra flags, Wasm only),
+# SQLITE_WASM_SOURCES (extra C files compiled into the Wasm build only, e.g.
+# bench/wasm-string/wasm-string.c; a change to one rebuilds the module),
+# SQLITE_NO_NATIVE=1 (build only the Wasm module), SQLITE_AARCH64=1 (also
+# build speedtest1-aarch64: the native program for aarch64 with the same
+# compiler and flags, `$CC --target=aarch64-linux-gnu`, linked against the
+# gcc-aarch64-linux-gnu cross libraries; run it with qemu-aarch64-static -L /).
 # Exits 0 when both binaries are there, 1 on a failed step, 2 when a tool
 # is missing.
 set -euo pipefail
@@ -146,14 +152,15 @@ wasm=(--target=wasm32-wasi --sysroot=/usr -include "$here/wasi-compat.h"
 wasm+=(${SQLITE_WASM_CFLAGS:-})
 inputs=("$src/test/speedtest1.c" "$bld/sqlite3.c")
 
-# build NAME EXTRA_DEP CMD...: run CMD (which writes $out/NAME) unless NAME
-# is newer than the sources and EXTRA_DEP (a file, or "") and was built by
-# the same command.
+# build NAME EXTRA_DEPS CMD...: run CMD (which writes $out/NAME) unless NAME
+# is newer than the sources and EXTRA_DEPS (space-separated files, or "") and
+# was built by the same command.
 build() {
   local name=$1 dep=$2; shift 2
   local stamp="$out/$name.flags" cmd="$*" f fresh=1 t0=$SECONDS
   if [ -f "$out/$name" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$cmd" ]; then
-    for f in "${inputs[@]}" ${dep:+"$dep"}; do
+    # shellcheck disable=SC2086 # a list of files
+    for f in "${inputs[@]}" $dep; do
       [ "$f" -nt "$out/$name" ] && fresh=0
     done
   else fresh=0; fi
@@ -164,8 +171,16 @@ build() {
   log "$name: $out/$name ($((SECONDS - t0)) s)"
 }
 
-build speedtest1 "" "$cc" "${common[@]}" -I"$bld" "${inputs[@]}" -o "$out/speedtest1" -lm
-build speedtest1.wasm "$here/wasi-compat.h" "$cc" "${wasm[@]}" "${common[@]}" -I"$bld" "${inputs[@]}" \
-  -o "$out/speedtest1.wasm" -lwasi-emulated-getpid -lm
+# shellcheck disable=SC2206 # a list of files
+extra=(${SQLITE_WASM_SOURCES:-})
+if [ "${SQLITE_NO_NATIVE:-0}" != 1 ]; then
+  build speedtest1 "" "$cc" "${common[@]}" -I"$bld" "${inputs[@]}" -o "$out/speedtest1" -lm
+fi
+if [ "${SQLITE_AARCH64:-0}" = 1 ]; then
+  build speedtest1-aarch64 "" "$cc" --target=aarch64-linux-gnu "${common[@]}" -I"$bld" "${inputs[@]}" \
+    -o "$out/speedtest1-aarch64" -lm
+fi
+build speedtest1.wasm "$here/wasi-compat.h ${extra[*]}" "$cc" "${wasm[@]}" "${common[@]}" -I"$bld" \
+  "${inputs[@]}" "${extra[@]}" -o "$out/speedtest1.wasm" -lwasi-emulated-getpid -lm
 
-log "SQLite $version: $out/speedtest1 and $out/speedtest1.wasm"
+log "SQLite $version: $out/speedtest1.wasm${SQLITE_NO_NATIVE:+ (Wasm only)}"

@@ -7,13 +7,22 @@ use std::path::PathBuf;
 
 const USAGE: &str = "\
 usage: continuum-bench [--quick] [--no-build] [--output FILE]
+       continuum-bench paper [--quick] [--no-build]
+       continuum-bench migration [--quick]
 
-Measures Continuum and rewrites docs/benchmarks.md.
+Measures Continuum and rewrites docs/benchmarks.md (all but its section 6).
+`paper` runs the paper's evaluation instead (PolyBench/C and SQLite
+speedtest1, Wasm against native, x86-64 and aarch64 under qemu) and rewrites
+section 6 of docs/benchmarks.md, docs/bench/paper.csv and the figures in
+docs/bench/ (full run ~35 minutes; --quick a few minutes, small sizes).
 
   --quick        fewer iterations (a few minutes less; noisier figures)
   --no-build     use the continuum binaries already built instead of running
                  `cargo build` first
   --output FILE  write the report to FILE instead of docs/benchmarks.md
+
+`migration` measures checkpoint, restore and live migration in process
+(16, 256 and 1024 MiB of touched memory) and rewrites section 7.
 
 Run it as: cargo run --release -p continuum-bench -- [--quick]
 Needs clang-19 and wasi-libc (bash scripts/setup.sh).";
@@ -24,6 +33,10 @@ pub struct Options {
     pub quick: bool,
     pub build: bool,
     pub output: Option<PathBuf>,
+    /// `paper`: the paper evaluation.
+    pub paper: bool,
+    /// `migration`: checkpoint, restore and live migration.
+    pub migration: bool,
 }
 
 /// Parses this process's arguments; `--help` prints the usage and exits.
@@ -36,11 +49,15 @@ fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Options> 
         quick: false,
         build: true,
         output: None,
+        paper: false,
+        migration: false,
     };
     let mut args = args.into_iter();
     while let Some(a) = args.next() {
         match a.to_str() {
             Some("--quick") => o.quick = true,
+            Some("paper") => o.paper = true,
+            Some("migration") => o.migration = true,
             Some("--no-build") => o.build = false,
             Some("--output") => {
                 o.output = Some(

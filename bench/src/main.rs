@@ -29,6 +29,8 @@ mod cli;
 mod inproc;
 mod kernels;
 mod machine;
+mod migration;
+mod paper;
 mod paths;
 mod prepare;
 mod process;
@@ -82,8 +84,17 @@ fn run() -> Result<PathBuf> {
              wasmtime: run `{COMMAND}`"
         );
     }
-    let plan = cli::Plan::new(opts.quick);
     let paths = Paths::find()?;
+    if opts.paper {
+        return paper::run(opts.quick, !opts.build, &paths.workspace, &paths.target);
+    }
+    if opts.migration {
+        let doc = paths.workspace.join("docs/benchmarks.md");
+        let section = migration::run(opts.quick)?;
+        paper::report::splice_between(&doc, migration::BEGIN, migration::END, &section)?;
+        return Ok(doc);
+    }
+    let plan = cli::Plan::new(opts.quick);
     prepare::check_clang()?;
     let machine = machine::describe(&paths.workspace);
     progress(format!(
@@ -163,7 +174,12 @@ fn run() -> Result<PathBuf> {
     let out = opts
         .output
         .unwrap_or_else(|| paths.workspace.join("docs/benchmarks.md"));
-    let text = report::render(&results);
+    let mut text = report::render(&results);
+    // Section 6 belongs to `continuum-bench paper`: keep it.
+    let old = std::fs::read_to_string(&out).unwrap_or_default();
+    if let (Some(b), Some(e)) = (old.find(paper::BEGIN), old.find(paper::END)) {
+        text = format!("{}\n{}\n", text.trim_end(), &old[b..e + paper::END.len()]);
+    }
     std::fs::write(&out, text).with_context(|| format!("cannot write `{}`", out.display()))?;
     eprint!("{}", report::summary(&results));
     Ok(out)

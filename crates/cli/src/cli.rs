@@ -31,6 +31,16 @@ pub enum Command {
     /// Make a module migratable ahead of time (what `run --migratable` does),
     /// e.g. for a build that cannot prepare modules itself.
     Prepare(PrepareArgs),
+    /// Run the node agent: serve the node API (apps, output, checkpoints,
+    /// live migration) on this machine.
+    Node(Box<crate::node::NodeArgs>),
+    /// Live-migrate an app from one node to another.
+    Migrate(crate::node::MigrateArgs),
+    /// List the apps of a node.
+    Apps(crate::node::AppsArgs),
+    /// Start, follow, stop or checkpoint an app on a node.
+    #[command(subcommand)]
+    App(crate::node::AppCommand),
 }
 
 #[derive(Subcommand, Debug)]

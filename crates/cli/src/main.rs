@@ -14,6 +14,7 @@ mod exit;
 mod inspect;
 mod invoke;
 mod migratable;
+mod node;
 mod run;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -32,6 +33,10 @@ fn main() {
         cli::Command::Restore(args) => migratable::restore(*args),
         cli::Command::Snapshot(cli::SnapshotCommand::Inspect(args)) => inspect::inspect(args),
         cli::Command::Prepare(args) => inspect::prepare(args),
+        cli::Command::Node(args) => node::node(*args),
+        cli::Command::Migrate(args) => node::migrate(args),
+        cli::Command::Apps(args) => node::apps(args),
+        cli::Command::App(cmd) => node::app(cmd),
     };
     std::process::exit(code);
 }

@@ -41,6 +41,11 @@ pub struct Header {
     pub run_started_unix_ms: u64,
     /// Whether the prepared module is inside the body.
     pub module_embedded: bool,
+    /// A pre-copy delta: its memories hold only the chunks changed since
+    /// the last round, to be completed by [`crate::Accumulator`]; it cannot
+    /// be restored as it is.
+    #[serde(default)]
+    pub delta: bool,
     /// Linear memory per memory: (pages, bytes stored).
     pub memories: Vec<MemorySummary>,
     /// Bytes of unwound call stack.

@@ -15,6 +15,10 @@
 //! - **capturing** a paused guest into an architecture-neutral [`Snapshot`]
 //!   (memories, mutable globals, the unwound stack, the WASI state) and
 //!   **restoring** it into a fresh instance, anywhere;
+//! - **pre-copy** for live migration: reading a running guest's changed
+//!   memory from another thread ([`MemoryReader`]), a final delta while
+//!   paused ([`Migratable::capture_delta`]) and its completion on the target
+//!   ([`Accumulator`]);
 //! - the **snapshot file format** ([`format`], `docs/snapshot-format.md`):
 //!   versioned, self-describing, checksummed, compressed, sparse.
 //!
@@ -50,11 +54,13 @@ mod error;
 pub mod format;
 mod instrument;
 pub mod layout;
+mod precopy;
 mod prepare;
 mod runtime;
 
 pub use error::{MigrateError, PrepareError, SnapshotError};
 pub use format::{SNAPSHOT_FORMAT_VERSION, Snapshot};
+pub use precopy::{Accumulator, MemoryReader, PrecopyState};
 pub use prepare::{
     PREPARE_VERSION, PreparedInfo, cache_path, prepare, prepare_cached, prepared_info, sha256_hex,
 };

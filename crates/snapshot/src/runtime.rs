@@ -16,10 +16,11 @@ use crate::format::{
     Body, FileImage, GlobalValue, Header, MemoryImage, MemorySummary, Snapshot, Value,
 };
 use crate::layout::*;
+use crate::precopy::{MemoryReader, PrecopyState, SharedRegions, diff_round};
 use crate::prepare::{PreparedInfo, prepared_info, sha256_hex};
 use continuum_wasi::{GuestExit, PauseHooks, PauseSignal, WasiCtx};
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use wasmtime::{
     Caller, Engine, Instance, Linker, Memory, Module, Store, StoreLimits, TypedFunc, Val,
 };
@@ -190,6 +191,9 @@ pub struct Migratable {
     sequence: u64,
     run_started: std::time::SystemTime,
     carry_files: bool,
+    regions: SharedRegions,
+    /// Per memory: whether the data segments were cleared for a restore.
+    cleared: Vec<bool>,
 }
 
 impl std::fmt::Debug for Migratable {
@@ -204,6 +208,8 @@ impl std::fmt::Debug for Migratable {
 impl Drop for Migratable {
     fn drop(&mut self) {
         *self.ctl.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        // Waits for a pre-copy round in progress to finish reading.
+        *self.regions.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 
@@ -230,6 +236,13 @@ impl Migratable {
             .get_memory(&mut store, CTL_EXPORT)
             .ok_or_else(|| MigrateError::NotPrepared(CTL_EXPORT.into()))?;
         let ctl = Arc::new(Mutex::new(Some(CtlByte(ctl_mem.data_ptr(&store)))));
+        let mut regions = Vec::new();
+        for index in 0..info.memories {
+            let mem = instance
+                .get_memory(&mut store, &memory_export(index))
+                .ok_or_else(|| MigrateError::NotPrepared(memory_export(index)))?;
+            regions.push((index, mem.data_ptr(&store) as usize));
+        }
         Ok(Migratable {
             store,
             start,
@@ -242,6 +255,8 @@ impl Migratable {
             sequence: 0,
             run_started: std::time::SystemTime::now(),
             carry_files: false,
+            regions: Arc::new(RwLock::new(Some(regions))),
+            cleared: Vec::new(),
         })
     }
 
@@ -285,6 +300,37 @@ impl Migratable {
     /// Captures the paused guest. `embed` puts the prepared module `bytes`
     /// into the snapshot so that it restores without it.
     pub fn capture(&mut self, embed: Option<&[u8]>) -> Result<Snapshot, MigrateError> {
+        self.capture_with(embed, |index, bytes, page| MemoryImage::capture(index, bytes, page))
+    }
+
+    /// A reader of this guest's memories for pre-copy rounds on another
+    /// thread while it runs.
+    pub fn memory_reader(&self) -> MemoryReader {
+        MemoryReader {
+            regions: self.regions.clone(),
+        }
+    }
+
+    /// The final round of a live migration, while paused: a snapshot whose
+    /// memories hold only the chunks changed since the rounds in `state`
+    /// (see [`crate::Accumulator`]).
+    pub fn capture_delta(
+        &mut self,
+        state: &mut PrecopyState,
+        embed: Option<&[u8]>,
+    ) -> Result<Snapshot, MigrateError> {
+        let mut snap = self.capture_with(embed, |index, bytes, _| {
+            diff_round(index, bytes, index as usize, state)
+        })?;
+        snap.header.delta = true;
+        Ok(snap)
+    }
+
+    fn capture_with(
+        &mut self,
+        embed: Option<&[u8]>,
+        mut image: impl FnMut(u32, &[u8], u64) -> MemoryImage,
+    ) -> Result<Snapshot, MigrateError> {
         if !self.paused {
             return Err(MigrateError::NotPaused);
         }
@@ -292,7 +338,7 @@ impl Migratable {
         for index in 0..self.info.memories {
             let mem = self.memory(index)?;
             let page = mem.page_size(&self.store);
-            memories.push(MemoryImage::capture(index, mem.data(&self.store), page));
+            memories.push(image(index, mem.data(&self.store), page));
         }
         let mut globals = Vec::new();
         for index in &self.info.mutable_globals {
@@ -356,6 +402,7 @@ impl Migratable {
             sequence: self.sequence,
             run_started_unix_ms: unix_ms(self.run_started),
             module_embedded: embed.is_some(),
+            delta: false,
             memories: memories
                 .iter()
                 .map(|m| MemorySummary {
@@ -419,21 +466,61 @@ impl Migratable {
         guest: Guest,
         snapshot: &Snapshot,
     ) -> Result<Migratable, MigrateError> {
-        let found = sha256_hex(bytes);
-        if found != snapshot.header.prepared_sha256 {
-            return Err(SnapshotError::WrongModule {
-                expected: snapshot.header.prepared_sha256.clone(),
-                found,
-            }
-            .into());
+        if snapshot.header.delta {
+            return Err(MigrateError::Mismatch(
+                "this is a pre-copy delta, not a whole snapshot".into(),
+            ));
         }
+        check_module(bytes, snapshot)?;
         let mut m = Migratable::new(bytes, module, linker, guest)?;
-        m.sequence = snapshot.header.sequence;
-        m.run_started =
-            std::time::UNIX_EPOCH + std::time::Duration::from_millis(snapshot.header.run_started_unix_ms);
+        m.finish(snapshot, None)?;
+        Ok(m)
+    }
+
+    /// The target side of a live migration: a fresh instance of the prepared
+    /// module that receives pre-copy rounds ([`Migratable::apply_round`])
+    /// while the guest still runs at the source, and becomes the guest with
+    /// [`Migratable::finish_incoming`]. `guest`'s WASI context is replaced
+    /// then, so any will do.
+    pub fn incoming(
+        bytes: &[u8],
+        module: &Module,
+        linker: &Linker<Guest>,
+        guest: Guest,
+    ) -> Result<Migratable, MigrateError> {
+        Migratable::new(bytes, module, linker, guest)
+    }
+
+    /// Writes one pre-copy round into the incoming instance's memories.
+    pub fn apply_round(&mut self, images: &[MemoryImage]) -> Result<(), MigrateError> {
+        for image in images {
+            self.write_memory(image, false)?;
+        }
+        Ok(())
+    }
+
+    /// Completes an incoming migration with the final delta (or a whole
+    /// snapshot) and the WASI context rebuilt from its state; the next
+    /// [`Migratable::run`] continues the guest.
+    pub fn finish_incoming(
+        &mut self,
+        last: &Snapshot,
+        wasi: WasiCtx,
+    ) -> Result<(), MigrateError> {
+        check_module_hash(&self.prepared_sha256, last)?;
+        self.finish(last, Some(wasi))
+    }
+
+    fn finish(&mut self, snapshot: &Snapshot, wasi: Option<WasiCtx>) -> Result<(), MigrateError> {
+        if let Some(wasi) = wasi {
+            self.store.data_mut().wasi = wasi;
+        }
+        self.sequence = snapshot.header.sequence;
+        self.run_started = std::time::UNIX_EPOCH
+            + std::time::Duration::from_millis(snapshot.header.run_started_unix_ms);
         let body = &snapshot.body;
         for f in &body.files {
-            m.store
+            self.store
                 .data()
                 .wasi
                 .put_file(&continuum_wasi::CarriedFile {
@@ -443,20 +530,20 @@ impl Migratable {
                 })
                 .map_err(MigrateError::Files)?;
         }
-        if body.memories.len() != m.info.memories as usize {
+        if body.memories.len() != self.info.memories as usize {
             return Err(MigrateError::Mismatch(format!(
                 "{} memories in the snapshot, {} in the module",
                 body.memories.len(),
-                m.info.memories
+                self.info.memories
             )));
         }
         for image in &body.memories {
-            m.write_memory(image)?;
+            self.write_memory(image, true)?;
         }
         for g in &body.globals {
-            let global = m
+            let global = self
                 .instance
-                .get_global(&mut m.store, &global_export(g.index))
+                .get_global(&mut self.store, &global_export(g.index))
                 .ok_or_else(|| {
                     MigrateError::Mismatch(format!("the module has no mutable global {}", g.index))
                 })?;
@@ -467,11 +554,11 @@ impl Migratable {
                 Value::F64(v) => Val::F64(v),
                 Value::V128(v) => Val::V128(v.into()),
             };
-            global.set(&mut m.store, v).map_err(|e| {
-                MigrateError::Mismatch(format!("global {}: {e}", g.index))
-            })?;
+            global
+                .set(&mut self.store, v)
+                .map_err(|e| MigrateError::Mismatch(format!("global {}: {e}", g.index)))?;
         }
-        let stack_mem = m.asyncify.memory.data_mut(&mut m.store);
+        let stack_mem = self.asyncify.memory.data_mut(&mut self.store);
         if body.stack.len() < 8 || body.stack.len() > stack_mem.len() {
             return Err(MigrateError::Mismatch(format!(
                 "an unwound stack of {} bytes does not fit Asyncify's memory",
@@ -479,28 +566,35 @@ impl Migratable {
             )));
         }
         stack_mem[..body.stack.len()].copy_from_slice(&body.stack);
-        m.paused = true;
-        m.resume()?;
-        Ok(m)
+        self.paused = true;
+        self.resume()
     }
 
-    fn write_memory(&mut self, image: &MemoryImage) -> Result<(), MigrateError> {
+    /// Writes `image` into its memory, growing it as needed. The first write
+    /// to a memory clears what the fresh instance's data segments put there
+    /// (whatever a snapshot does not store must read as zero). `exact`: the
+    /// memory must end up with exactly `image.pages`.
+    fn write_memory(&mut self, image: &MemoryImage, exact: bool) -> Result<(), MigrateError> {
         let mem = self.memory(image.index)?;
-        let page = mem.page_size(&self.store);
         let current = mem.size(&self.store);
-        if current > image.pages {
+        if exact && current > image.pages {
             return Err(MigrateError::Mismatch(format!(
-                "memory {} starts with {current} pages, more than the {} in the snapshot",
+                "memory {} has {current} pages, more than the {} in the snapshot",
                 image.index, image.pages
             )));
         }
-        // The fresh instance holds its data segments: whatever the snapshot
-        // does not store must read as zero.
-        let data = mem.data_mut(&mut self.store);
-        for chunk in data.chunks_mut(crate::format::CHUNK_SIZE) {
-            if chunk.iter().any(|b| *b != 0) {
-                chunk.fill(0);
+        let slot = image.index as usize;
+        if self.cleared.len() <= slot {
+            self.cleared.resize(slot + 1, false);
+        }
+        if !self.cleared[slot] {
+            let data = mem.data_mut(&mut self.store);
+            for chunk in data.chunks_mut(crate::format::CHUNK_SIZE) {
+                if chunk.iter().any(|b| *b != 0) {
+                    chunk.fill(0);
+                }
             }
+            self.cleared[slot] = true;
         }
         if image.pages > current {
             mem.grow(&mut self.store, image.pages - current).map_err(|e| {
@@ -511,13 +605,36 @@ impl Migratable {
             })?;
         }
         let data = mem.data_mut(&mut self.store);
-        debug_assert_eq!(data.len() as u64, image.pages * page);
         for run in &image.runs {
             let start = run.offset as usize;
-            data[start..start + run.data.len()].copy_from_slice(&run.data);
+            let dst = start
+                .checked_add(run.data.len())
+                .and_then(|end| data.get_mut(start..end))
+                .ok_or_else(|| {
+                    MigrateError::Mismatch(format!(
+                        "a run of memory {} ends past its {} pages",
+                        image.index, image.pages
+                    ))
+                })?;
+            dst.copy_from_slice(&run.data);
         }
         Ok(())
     }
+}
+
+fn check_module(bytes: &[u8], snapshot: &Snapshot) -> Result<(), MigrateError> {
+    check_module_hash(&sha256_hex(bytes), snapshot)
+}
+
+fn check_module_hash(found: &str, snapshot: &Snapshot) -> Result<(), MigrateError> {
+    if found != snapshot.header.prepared_sha256 {
+        return Err(SnapshotError::WrongModule {
+            expected: snapshot.header.prepared_sha256.clone(),
+            found: found.to_string(),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 fn unix_ms(t: std::time::SystemTime) -> u64 {

@@ -30,6 +30,7 @@ fn sample() -> Snapshot {
             sequence: 4,
             run_started_unix_ms: 0,
             module_embedded: true,
+            delta: false,
             memories: vec![MemorySummary {
                 index: 0,
                 pages: 3,

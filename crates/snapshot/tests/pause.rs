@@ -183,3 +183,91 @@ fn modules_that_cannot_be_paused_are_refused_with_the_reason() {
     let err = prepare(b"\0asm\x01\0\0\0\x01").unwrap_err();
     assert!(matches!(err, PrepareError::Invalid(_)), "{err}");
 }
+
+#[test]
+fn pre_copy_rounds_plus_a_final_delta_restore_like_a_whole_snapshot() {
+    use continuum_snapshot::{Accumulator, PrecopyState};
+    let bytes = prepared_counter();
+    let expected = match start(&bytes, EngineKind::Cranelift).run().unwrap() {
+        Outcome::Exited(code) => code,
+        other => panic!("{other:?}"),
+    };
+    let app = start(&bytes, EngineKind::Cranelift);
+    let reader = app.memory_reader();
+    let pause = app.pause_handle();
+    let (tx, rx) = std::sync::mpsc::channel::<PrecopyState>();
+    let guest_bytes = bytes.clone();
+    let guest = std::thread::spawn(move || {
+        let mut app = app;
+        assert_eq!(app.run().unwrap(), Outcome::Paused);
+        let mut state = rx.recv().unwrap();
+        app.capture_delta(&mut state, Some(&guest_bytes)).unwrap()
+    });
+    let mut state = PrecopyState::default();
+    let mut acc = Accumulator::default();
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(10));
+        let round = reader.round(&mut state).expect("guest alive");
+        acc.apply(&round).unwrap();
+    }
+    let sent_before_pause = state.bytes_sent;
+    assert!(sent_before_pause > 0);
+    pause.request();
+    tx.send(state).unwrap();
+    let delta = guest.join().unwrap();
+    assert!(delta.header.delta);
+    // A delta is refused on its own...
+    let module = engine(EngineKind::Cranelift).load(&bytes).unwrap().module;
+    let mut linker = wasmtime::Linker::new(module.engine());
+    add_to_linker(&mut linker).unwrap();
+    let wasi = continuum_wasi::WasiCtxBuilder::new().build().unwrap();
+    let err = Migratable::restore(&bytes, &module, &linker, Guest::new(wasi, Default::default()), &delta)
+        .unwrap_err();
+    assert!(err.to_string().contains("delta"), "{err}");
+    // ...and completes into a snapshot that finishes the run correctly.
+    let full = acc.complete(delta).unwrap();
+    let mut resumed = restore(&bytes, EngineKind::Cranelift, &full);
+    assert_eq!(resumed.run().unwrap(), Outcome::Exited(expected));
+    // Once the guest is gone, the reader says so instead of reading freed memory.
+    drop(resumed);
+}
+
+#[test]
+fn an_incoming_instance_takes_rounds_and_becomes_the_guest() {
+    use continuum_snapshot::PrecopyState;
+    let bytes = prepared_counter();
+    let expected = match start(&bytes, EngineKind::Cranelift).run().unwrap() {
+        Outcome::Exited(code) => code,
+        other => panic!("{other:?}"),
+    };
+    let app = start(&bytes, EngineKind::Cranelift);
+    let reader = app.memory_reader();
+    let pause = app.pause_handle();
+    let guest = std::thread::spawn(move || {
+        let mut app = app;
+        assert_eq!(app.run().unwrap(), Outcome::Paused);
+        app
+    });
+    // The target runs on Pulley: rounds are plain memory, any engine takes them.
+    let module = engine(EngineKind::Pulley).load(&bytes).unwrap().module;
+    let mut linker = wasmtime::Linker::new(module.engine());
+    add_to_linker(&mut linker).unwrap();
+    let placeholder = continuum_wasi::WasiCtxBuilder::new().build().unwrap();
+    let mut target =
+        Migratable::incoming(&bytes, &module, &linker, Guest::new(placeholder, Default::default()))
+            .unwrap();
+    let mut state = PrecopyState::default();
+    for _ in 0..2 {
+        std::thread::sleep(Duration::from_millis(10));
+        target.apply_round(&reader.round(&mut state).unwrap()).unwrap();
+    }
+    pause.request();
+    let mut source = guest.join().unwrap();
+    let last = Snapshot::decode(&source.capture_delta(&mut state, None).unwrap().encode()).unwrap();
+    let wasi = continuum_wasi::WasiCtx::from_state(last.body.wasi.clone(), &Default::default()).unwrap();
+    target.finish_incoming(&last, wasi).unwrap();
+    drop(source);
+    // Pulley is slow: hand the rest back to Cranelift through a whole snapshot.
+    let mid = pause_and_capture(&mut target, &bytes, Duration::from_millis(30));
+    assert_eq!(restore(&bytes, EngineKind::Cranelift, &mid).run().unwrap(), Outcome::Exited(expected));
+}

@@ -18,6 +18,11 @@ pub struct Link {
     pub engine: &'static str,
     /// When this link checkpoints and stops.
     pub after: Duration,
+    /// The host directory preopened as `.` (each machine has its own).
+    pub data: PathBuf,
+    /// Whether snapshots carry the changed files (`--checkpoint-files`), as
+    /// they must when links use different directories.
+    pub carry_files: bool,
 }
 
 /// What a whole chain produced.
@@ -56,13 +61,12 @@ pub fn newest_snapshot(dir: &Path) -> Option<(u64, PathBuf)> {
         .max_by_key(|(n, _)| *n)
 }
 
-/// Runs `wasm` with `args`, preopening `data` as `.`, as a chain of links
-/// chosen by `link(i)`; snapshots go to `checkpoints`. Stops when a link
-/// ends without writing a newer snapshot (the guest finished).
+/// Runs `wasm` with `args` as a chain of links chosen by `link(i)`;
+/// snapshots go to `checkpoints`. Stops when a link ends without writing a
+/// newer snapshot (the guest finished).
 pub fn run_chain(
     wasm: &Path,
     args: &[&str],
-    data: &Path,
     checkpoints: &Path,
     mut link: impl FnMut(usize) -> Link,
     limit: Duration,
@@ -74,7 +78,7 @@ pub fn run_chain(
         let l = link(i);
         let mut cmd = command(&l);
         let every = format!("{}ms", l.after.as_millis().max(1));
-        let dir = format!("{}::.", data.display());
+        let dir = format!("{}::.", l.data.display());
         match &current {
             None => {
                 cmd.args(["run", "--migratable", "--engine", l.engine, "--dir", &dir]);
@@ -84,6 +88,9 @@ pub fn run_chain(
             }
         }
         cmd.args(["--checkpoint-every", &every, "--checkpoint-and-exit"]);
+        if l.carry_files {
+            cmd.arg("--checkpoint-files");
+        }
         cmd.arg("--checkpoint-dir").arg(checkpoints);
         match &current {
             None => {

@@ -1,0 +1,394 @@
+//! `continuum node` and live migration, end to end: real node processes on
+//! loopback ports run C programs from `tests/migrate/`, move them between
+//! nodes mid-run, and the followed output and the files they wrote must be
+//! byte-identical to an uninterrupted run. Fault injection kills the source
+//! or the target at each step of the migration protocol
+//! (`CONTINUUM_FAULT`), restarts it on its state directory, and checks the
+//! exactly-once rule: the app finishes on exactly one node, its output
+//! complete and not duplicated.
+
+mod common;
+
+use common::{render_tree, run_with_limit, snapshot};
+use continuum_node::Client;
+use continuum_node::api::{AppState, DirMap, MigrateOutcome, MigrateRequest, StartRequest};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_continuum"))
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn build(dir: &Path, name: &str) -> PathBuf {
+    let out = dir.join(format!("{name}.wasm"));
+    let o = Command::new("clang-19")
+        .args(["--target=wasm32-wasi", "--sysroot=/usr", "-O2"])
+        .arg(root().join("tests/migrate").join(format!("{name}.c")))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("clang-19 (run scripts/setup.sh)");
+    assert!(o.status.success(), "clang-19 failed: {}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+/// An uninterrupted plain run: stdout and the files it left.
+fn baseline(wasm: &Path, args: &[&str], data: &Path) -> (Vec<u8>, String) {
+    std::fs::create_dir_all(data).unwrap();
+    let mut cmd = Command::new(bin());
+    cmd.arg("run").arg("--dir").arg(format!("{}::.", data.display())).arg(wasm).args(args);
+    let out = run_with_limit(cmd, None, LIMIT, None).unwrap();
+    assert_eq!(out.code, Some(0), "baseline failed: {}", String::from_utf8_lossy(&out.stderr));
+    (out.stdout, render_tree(&snapshot(data, false)))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// One `continuum node` process with a fixed port and state directory, so
+/// that it can be killed and started again as the same node.
+struct NodeProc {
+    url: String,
+    port: u16,
+    state: PathBuf,
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+impl NodeProc {
+    fn new(dir: &Path, name: &str) -> NodeProc {
+        let port = free_port();
+        NodeProc {
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            state: dir.join(format!("{name}-state")),
+            child: None,
+            log: dir.join(format!("{name}.log")),
+        }
+    }
+
+    /// Starts the process (with a fault armed) and waits until it serves.
+    fn start(&mut self, fault: Option<&str>) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
+        let mut cmd = Command::new(bin());
+        cmd.args(["-v", "node", "--listen"])
+            .arg(format!("127.0.0.1:{}", self.port))
+            .arg("--state-dir")
+            .arg(&self.state)
+            .env_remove("CONTINUUM_FAULT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log);
+        if let Some(f) = fault {
+            cmd.env("CONTINUUM_FAULT", f);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert!(line.contains(&self.url), "node did not start: {line:?}; log: {}", self.log_text());
+        self.child = Some(child);
+    }
+
+    /// Waits for the process to die by its injected fault.
+    fn wait_dead(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        let child = self.child.as_mut().unwrap();
+        while Instant::now() < deadline {
+            if child.try_wait().unwrap().is_some() {
+                self.child = None;
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for NodeProc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Follows an app's stdout across nodes in a thread.
+fn follower(from: &str, id: &str) -> std::thread::JoinHandle<(Vec<u8>, continuum_node::FollowEnd)> {
+    let (from, id) = (from.to_string(), id.to_string());
+    std::thread::spawn(move || {
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let sink = out.clone();
+        let end = Client::new()
+            .follow(from, &id, "stdout", 0, true, Duration::from_secs(60), move |b| {
+                sink.lock().unwrap().extend_from_slice(b)
+            })
+            .expect("following the output");
+        let bytes = out.lock().unwrap().clone();
+        (bytes, end)
+    })
+}
+
+fn start_app(client: &Client, node: &str, wasm: &Path, id: &str, args: &[&str], data: &Path) {
+    std::fs::create_dir_all(data).unwrap();
+    let module = client.put_module(node, &std::fs::read(wasm).unwrap()).unwrap();
+    let info = client
+        .start(
+            node,
+            &StartRequest {
+                module: module.sha256,
+                id: Some(id.into()),
+                args: args.iter().map(|s| s.to_string()).collect(),
+                dirs: vec![dir_map(data)],
+                carry_files: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(info.state, AppState::Running);
+}
+
+fn dir_map(data: &Path) -> DirMap {
+    DirMap { host: data.display().to_string(), guest: ".".into(), read_only: false }
+}
+
+fn state_on(client: &Client, node: &str, id: &str) -> Option<AppState> {
+    client.app(node, id).ok().map(|a| a.state)
+}
+
+#[test]
+fn app_moves_between_three_nodes_many_times_with_identical_output_and_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wasm = build(tmp.path(), "files");
+    // About 2 s of work: several moves land mid-run.
+    let args = ["300000"];
+    let (want_out, want_files) = baseline(&wasm, &args, &tmp.path().join("plain"));
+    let mut nodes: Vec<NodeProc> = ["a", "b", "c"].iter().map(|n| NodeProc::new(tmp.path(), n)).collect();
+    for n in &mut nodes {
+        n.start(None);
+    }
+    let client = Client::new();
+    let data = |i: usize| tmp.path().join(format!("data-{i}"));
+    start_app(&client, &nodes[0].url, &wasm, "files", &args, &data(0));
+    let follow = follower(&nodes[0].url, "files");
+
+    let mut at = 0usize;
+    let mut moves = 0;
+    let mut downtimes = Vec::new();
+    let deadline = Instant::now() + LIMIT;
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(60 + 37 * (moves % 5) as u64));
+        let next = (at + 1) % nodes.len();
+        std::fs::create_dir_all(data(next)).unwrap();
+        // Pre-copy and stop-and-copy in turn.
+        let precopy = moves % 2 == 0;
+        let req = MigrateRequest { to: nodes[next].url.clone(), dirs: vec![dir_map(&data(next))], precopy };
+        match client.migrate(&nodes[at].url, "files", &req) {
+            Ok(r) => {
+                assert_eq!(r.outcome, MigrateOutcome::Moved, "{r:?}");
+                assert_eq!(r.precopy_rounds > 0, precopy, "{r:?}");
+                downtimes.push(r.downtime_ms);
+                at = next;
+                moves += 1;
+            }
+            // The app finished: no more moves.
+            Err(e) => {
+                let s = state_on(&client, &nodes[at].url, "files");
+                assert_eq!(s, Some(AppState::Exited), "migrate failed with the app {s:?}: {e}");
+                break;
+            }
+        }
+    }
+    let (got, end) = follow.join().unwrap();
+    assert!(moves >= 3, "only {moves} moves before the app ended");
+    assert_eq!(end.state, AppState::Exited);
+    assert_eq!(end.exit_code, Some(0));
+    assert_eq!(end.node, nodes[at].url);
+    assert!(got == want_out, "followed output differs after {moves} moves:\n{}", common::diff(
+        &String::from_utf8_lossy(&want_out),
+        &String::from_utf8_lossy(&got),
+        20
+    ));
+    assert_eq!(render_tree(&snapshot(&data(at), false)), want_files, "files differ after {moves} moves");
+    // A late follower, from any node the app passed through, reads the
+    // same stream (nodes it came back to hold all of it, in order).
+    for n in &nodes {
+        let mut again = Vec::new();
+        let end = client
+            .follow(n.url.clone(), "files", "stdout", 0, true, Duration::from_secs(5), |b| {
+                again.extend_from_slice(b)
+            })
+            .unwrap();
+        assert_eq!(end.node, nodes[at].url);
+        assert!(again == want_out, "late follower from {} got other output", n.url);
+    }
+    // Exactly one node finished it; the others handed it on.
+    for (i, n) in nodes.iter().enumerate() {
+        let s = state_on(&client, &n.url, "files");
+        if i == at {
+            assert_eq!(s, Some(AppState::Exited));
+        } else {
+            assert_eq!(s, Some(AppState::Moved), "node {i}");
+        }
+    }
+    eprintln!("{moves} moves; downtimes (ms): {downtimes:?}");
+}
+
+/// Which node must finish the app when the fault hits at `step`.
+fn finishes_at_target(step: &str) -> bool {
+    let order = continuum_node::fault::STEPS;
+    let decision = order.iter().position(|s| *s == "source-after-decision").unwrap();
+    order.iter().position(|s| *s == step).unwrap() >= decision
+}
+
+fn fault_case(step: &str, wasm: &Path, args: &[&str], want_out: &[u8]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut src = NodeProc::new(tmp.path(), "src");
+    let mut dst = NodeProc::new(tmp.path(), "dst");
+    let source_fault = step.starts_with("source-");
+    src.start(source_fault.then_some(step));
+    dst.start((!source_fault).then_some(step));
+    let client = Client::new();
+    let id = "victim";
+    start_app(&client, &src.url, wasm, id, args, &tmp.path().join("src-data"));
+    let follow = follower(&src.url, id);
+    std::thread::sleep(Duration::from_millis(300));
+    let req = MigrateRequest { to: dst.url.clone(), dirs: vec![], precopy: true };
+    let answer = client.migrate(&src.url, id, &req);
+    let victim = if source_fault { &mut src } else { &mut dst };
+    assert!(
+        victim.wait_dead(Duration::from_secs(20)),
+        "{step}: the fault did not fire (migrate answered {answer:?})"
+    );
+    // What the caller was told must not contradict where the app ends.
+    match &answer {
+        Ok(r) if r.outcome == MigrateOutcome::Moved => panic!("{step}: reported moved although a node died: {r:?}"),
+        Ok(r) if r.outcome == MigrateOutcome::Aborted => assert!(!finishes_at_target(step), "{step}: {r:?}"),
+        _ => {}
+    }
+    victim.start(None);
+    let (got, end) = follow.join().unwrap();
+    let want_node = if finishes_at_target(step) { &dst.url } else { &src.url };
+    assert_eq!(end.state, AppState::Exited, "{step}: {end:?}\nsource log:\n{}\ntarget log:\n{}", src.log_text(), dst.log_text());
+    assert_eq!(&end.node, want_node, "{step}: finished on the wrong node");
+    assert!(
+        got == want_out,
+        "{step}: output differs:\n{}",
+        common::diff(&String::from_utf8_lossy(want_out), &String::from_utf8_lossy(&got), 20)
+    );
+    // Never both: the other node does not run or finish it.
+    let other = if finishes_at_target(step) { &src.url } else { &dst.url };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let s = state_on(&client, other, id);
+        let settled = match s {
+            None => true,
+            Some(AppState::Moved) => finishes_at_target(step),
+            Some(_) => false,
+        };
+        if settled {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{step}: the other node still holds the app as {s:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(state_on(&client, want_node, id), Some(AppState::Exited), "{step}");
+}
+
+#[test]
+fn killing_either_node_at_each_protocol_step_keeps_the_app_exactly_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wasm = build(tmp.path(), "compute");
+    // About 2 s of work: the migration starts mid-run.
+    let args = ["2000"];
+    let (want_out, _) = baseline(&wasm, &args, &tmp.path().join("plain"));
+    for step in continuum_node::fault::STEPS {
+        eprintln!("fault at {step}");
+        fault_case(step, &wasm, &args, &want_out);
+    }
+}
+
+#[test]
+fn bad_input_gets_one_clear_error_and_the_app_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wasm = build(tmp.path(), "compute");
+    let args = ["1000"];
+    let (want_out, _) = baseline(&wasm, &args, &tmp.path().join("plain"));
+    let mut node = NodeProc::new(tmp.path(), "n");
+    node.start(None);
+    let client = Client::new();
+    let url = node.url.clone();
+
+    let err = client.app(&url, "nope").unwrap_err().to_string();
+    assert!(err.contains("no app `nope`"), "{err}");
+    let err = client.put_module(&url, b"\0asm\x01\0\0\0garbage").unwrap_err().to_string();
+    assert!(err.contains("module"), "{err}");
+    let err = client
+        .start(&url, &StartRequest { module: "0".repeat(64), ..Default::default() })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no module"), "{err}");
+
+    start_app(&client, &url, &wasm, "calc", &args, &tmp.path().join("d"));
+    let follow = follower(&url, "calc");
+    // A corrupt snapshot upload is refused as such.
+    let offer = continuum_node::api::MigrationOffer {
+        version: continuum_node::api::API_VERSION,
+        migration: "m1".into(),
+        app: "other".into(),
+        source: "http://127.0.0.1:1".into(),
+        module: client.app(&url, "calc").unwrap().module,
+        args: vec![],
+        stdout_offset: 0,
+        stderr_offset: 0,
+        precopy_rounds: 0,
+        stdout_history: 0,
+        stderr_history: 0,
+        dirs: vec![],
+        carry_files: false,
+        max_memory: None,
+        started_unix_ms: 0,
+    };
+    let body = continuum_node::receive::frame_offer(&offer, b"CONTSNAP but not really", b"", b"");
+    let err = client.prepare(&url, &offer, &body).unwrap_err().to_string();
+    assert!(err.contains("corrupt") || err.contains("not a Continuum snapshot"), "{err}");
+    // A dead peer: the migration fails with the cause, the app goes on.
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let req = MigrateRequest { to: dead.clone(), dirs: vec![], precopy: true };
+    let err = client.migrate(&url, "calc", &req).unwrap_err().to_string();
+    assert!(err.contains("cannot be reached") && err.contains(&dead), "{err}");
+    let out = Command::new(bin())
+        .args(["migrate", "calc", "--from", &url, "--to", &dead])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("nothing changed at") && stderr.contains("cannot be reached") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    let (got, end) = follow.join().unwrap();
+    assert_eq!(end.state, AppState::Exited);
+    assert!(got == want_out, "output differs");
+    // The API describes itself.
+    let out = Command::new(bin()).args(["apps", "--node", &url]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("calc"));
+}
