@@ -7,7 +7,10 @@
 #   3. ahead-of-time compiled for aarch64 and run by the aarch64 build of
 #      continuum under qemu-user (an emulated Arm edge box),
 #   4. on the Pulley interpreter (devices where no JIT is allowed),
-# and every run writes a byte-identical report.
+# and every run writes a byte-identical report. Then
+#   5. a running program with open files is checkpointed on x86-64, resumed
+#      on the aarch64 build (qemu), checkpointed there, and finished back on
+#      x86-64 on Pulley: output and files equal an uninterrupted run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -60,5 +63,27 @@ echo "== 4. Pulley: wasmtime's portable interpreter, no native code generated"
 fresh_data "$work/pulley"
 time "$bin" run --engine pulley --dir "$work/pulley::/data" --env TOP=3 "$work/wordfreq.wasm" /data
 cmp "$work/x86/report.out" "$work/pulley/report.out" && echo "   report.out: byte-identical to the x86-64 run"
+
+echo
+echo "== 5. live across architectures: x86-64 -> aarch64 -> x86-64 (Pulley), open files carried"
+clang-19 --target=wasm32-wasi --sysroot=/usr -O2 tests/migrate/files.c -o "$work/files.wasm"
+mkdir -p "$work/mig-plain" "$work/mig-x86" "$work/mig-arm" "$work/ck"
+"$bin" run --dir "$work/mig-plain::." "$work/files.wasm" 100000 > "$work/mig-plain.out"
+"$bin" run --migratable --checkpoint-every 150ms --checkpoint-and-exit --checkpoint-files \
+  --checkpoint-dir "$work/ck" --dir "$work/mig-x86::." "$work/files.wasm" 100000 > "$work/mig.out"
+if [ -n "${arm_bin:-}" ] && [ -x "$arm_bin" ]; then
+  $CONTINUUM_AARCH64_RUNNER "$arm_bin" restore --checkpoint-every 400ms --checkpoint-and-exit \
+    --checkpoint-files --checkpoint-dir "$work/ck" --dir "$work/mig-arm::." "$work/ck/files-000001.snap" >> "$work/mig.out"
+fi
+last=$(ls "$work"/ck/files-*.snap | sort | tail -n 1)
+"$bin" snapshot inspect "$last" | sed "s/^/   /" | head -n 24
+if [ "$last" = "$work/ck/files-000001.snap" ] || [ -e "$work/ck/files-000002.snap" ]; then
+  "$bin" restore --engine pulley --dir "$work/mig-x86::." "$last" >> "$work/mig.out"
+fi
+cmp "$work/mig-plain.out" "$work/mig.out" && echo "   stdout: byte-identical to the uninterrupted run"
+for f in input.txt output.txt table.bin; do
+  cmp "$work/mig-plain/$f" "$work/mig-x86/$f"
+done && echo "   input.txt, output.txt, table.bin: byte-identical to the uninterrupted run"
+
 echo
 echo "Done. Artifacts in $work"

@@ -159,9 +159,7 @@ pub(crate) fn drive(node: Arc<Node>, id: String, mut app: Migratable, module: Lo
 /// is over.
 fn serve(node: &Arc<Node>, id: &str, app: &mut Migratable, module: &LoadedModule, control: &Control) -> Option<End> {
     loop {
-        let Some(cmd) = lock(&control.queue).pop_front() else {
-            return None;
-        };
+        let cmd = lock(&control.queue).pop_front()?;
         match cmd {
             Command::Checkpoint { store, reply } => {
                 let _ = reply.send(take_checkpoint(node, id, app, module, store));

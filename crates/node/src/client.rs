@@ -161,7 +161,7 @@ impl Client {
     /// Sends a prepare body framed by [`crate::receive::frame_offer`].
     pub fn prepare(&self, base: &str, offer: &MigrationOffer, body: &[u8]) -> Result<MigrationStatus, NodeError> {
         let path = format!("/v1/migrations/{}/prepare", offer.migration);
-        Self::json(base, self.post_bytes(base, &path, &body, TRANSFER_TIMEOUT)?)
+        Self::json(base, self.post_bytes(base, &path, body, TRANSFER_TIMEOUT)?)
     }
 
     pub fn precopy_round(&self, base: &str, id: &str, round: &[u8]) -> Result<(), NodeError> {

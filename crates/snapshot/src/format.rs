@@ -231,7 +231,7 @@ impl Snapshot {
 
     fn check_consistent(&self) -> Result<(), SnapshotError> {
         let h = &self.header;
-        if h.module_embedded != !self.body.module.is_empty() {
+        if h.module_embedded == self.body.module.is_empty() {
             return Err(SnapshotError::Corrupt("module presence disagrees with the header".into()));
         }
         if h.module_embedded && crate::prepare::sha256_hex(&self.body.module) != h.prepared_sha256 {

@@ -300,7 +300,7 @@ impl Migratable {
     /// Captures the paused guest. `embed` puts the prepared module `bytes`
     /// into the snapshot so that it restores without it.
     pub fn capture(&mut self, embed: Option<&[u8]>) -> Result<Snapshot, MigrateError> {
-        self.capture_with(embed, |index, bytes, page| MemoryImage::capture(index, bytes, page))
+        self.capture_with(embed, MemoryImage::capture)
     }
 
     /// A reader of this guest's memories for pre-copy rounds on another
