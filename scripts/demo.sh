@@ -76,7 +76,7 @@ if [ -n "${arm_bin:-}" ] && [ -x "$arm_bin" ]; then
     --checkpoint-files --checkpoint-dir "$work/ck" --dir "$work/mig-arm::." "$work/ck/files-000001.snap" >> "$work/mig.out"
 fi
 last=$(ls "$work"/ck/files-*.snap | sort | tail -n 1)
-"$bin" snapshot inspect "$last" | sed "s/^/   /" | head -n 24
+"$bin" snapshot inspect "$last" | sed "s/^/   /"
 if [ "$last" = "$work/ck/files-000001.snap" ] || [ -e "$work/ck/files-000002.snap" ]; then
   "$bin" restore --engine pulley --dir "$work/mig-x86::." "$last" >> "$work/mig.out"
 fi

@@ -5,6 +5,7 @@ use crate::exit;
 use anyhow::{Context, Result};
 use continuum_snapshot::Snapshot;
 use continuum_wasi::state::FdKind;
+use std::fmt::Write as _;
 
 pub fn inspect(args: InspectArgs) -> i32 {
     match inspect_inner(args) {
@@ -20,6 +21,8 @@ fn inspect_inner(args: InspectArgs) -> Result<()> {
         .with_context(|| format!("cannot inspect `{}`", args.snapshot.display()))?;
     let h = &snap.header;
     let b = &snap.body;
+    // Built whole, then written once: a closed pipe (`| head`) is not an error.
+    let mut out = String::new();
     if args.json {
         let value = serde_json::json!({
             "file_bytes": bytes.len(),
@@ -30,16 +33,17 @@ fn inspect_inner(args: InspectArgs) -> Result<()> {
                 "preopen": f.preopen, "path": f.path, "bytes": f.contents.len()
             })).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&value)?);
+        emit(&out);
         return Ok(());
     }
-    println!("snapshot       {}", args.snapshot.display());
-    println!("format         version {} ({} bytes on disk, {} uncompressed)", h.format_version, bytes.len(), h.body_uncompressed);
-    println!("checkpoint     #{} taken on {} at {} ms since the epoch", h.sequence, h.taken_on, h.created_unix_ms);
-    println!("module         prepared {} (source {}){}", short(&h.prepared_sha256), short(&h.source_sha256),
+    let _ = writeln!(out, "snapshot       {}", args.snapshot.display());
+    let _ = writeln!(out, "format         version {} ({} bytes on disk, {} uncompressed)", h.format_version, bytes.len(), h.body_uncompressed);
+    let _ = writeln!(out, "checkpoint     #{} taken on {} at {} ms since the epoch", h.sequence, h.taken_on, h.created_unix_ms);
+    let _ = writeln!(out, "module         prepared {} (source {}){}", short(&h.prepared_sha256), short(&h.source_sha256),
         if h.module_embedded { format!(", embedded ({} bytes)", b.module.len()) } else { ", not embedded".into() });
     for m in &b.memories {
-        println!(
+        let _ = writeln!(out, 
             "memory {:<7} {} pages ({} KiB), {} KiB stored in {} runs",
             m.index,
             m.pages,
@@ -48,11 +52,11 @@ fn inspect_inner(args: InspectArgs) -> Result<()> {
             m.runs.len()
         );
     }
-    println!("globals        {}", b.globals.len());
-    println!("stack          {} bytes unwound", b.stack.len());
-    println!("args           {:?}", b.wasi.args);
-    println!("env            {} variables", b.wasi.env.len());
-    println!(
+    let _ = writeln!(out, "globals        {}", b.globals.len());
+    let _ = writeln!(out, "stack          {} bytes unwound", b.stack.len());
+    let _ = writeln!(out, "args           {:?}", b.wasi.args);
+    let _ = writeln!(out, "env            {} variables", b.wasi.env.len());
+    let _ = writeln!(out, 
         "clocks         monotonic at {} ns, cpu {} ns{}",
         b.wasi.clocks.monotonic_base_ns,
         b.wasi.clocks.cputime_base_ns,
@@ -62,7 +66,7 @@ fn inspect_inner(args: InspectArgs) -> Result<()> {
         }
     );
     for p in &b.wasi.preopens {
-        println!("preopen        {}{}", p.guest_name, if p.read_only { " (read-only)" } else { "" });
+        let _ = writeln!(out, "preopen        {}{}", p.guest_name, if p.read_only { " (read-only)" } else { "" });
     }
     for (fd, e) in &b.wasi.fds {
         let what = match &e.kind {
@@ -81,12 +85,18 @@ fn inspect_inner(args: InspectArgs) -> Result<()> {
             FdKind::TcpListener { addr } => format!("tcp listener {addr}"),
             FdKind::TcpStream { peer } => format!("tcp stream to {peer}"),
         };
-        println!("fd {fd:<11} {what}");
+        let _ = writeln!(out, "fd {fd:<11} {what}");
     }
     for f in &b.files {
-        println!("file           {}/{} ({} bytes carried)", f.preopen, f.path, f.contents.len());
+        let _ = writeln!(out, "file           {}/{} ({} bytes carried)", f.preopen, f.path, f.contents.len());
     }
+    emit(&out);
     Ok(())
+}
+
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 fn name(snap: &Snapshot, preopen: usize) -> &str {
