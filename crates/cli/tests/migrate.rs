@@ -19,27 +19,8 @@ fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_continuum"))
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Builds `tests/migrate/NAME.c` for wasm32-wasi into `dir` (clang-19 and
-/// wasi-libc come from scripts/setup.sh, which the test command runs).
 fn build(dir: &Path, name: &str) -> PathBuf {
-    let out = dir.join(format!("{name}.wasm"));
-    let status = Command::new("clang-19")
-        .args(["--target=wasm32-wasi", "--sysroot=/usr", "-O2"])
-        .arg(root().join("tests/migrate").join(format!("{name}.c")))
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .expect("clang-19 (run scripts/setup.sh)");
-    assert!(
-        status.status.success(),
-        "clang-19 failed on {name}.c: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    out
+    common::chain::build_migrate_program(dir, name)
 }
 
 /// An uninterrupted plain run: stdout and the files left in its directory.

@@ -24,21 +24,8 @@ fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_continuum"))
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn build(dir: &Path, name: &str) -> PathBuf {
-    let out = dir.join(format!("{name}.wasm"));
-    let o = Command::new("clang-19")
-        .args(["--target=wasm32-wasi", "--sysroot=/usr", "-O2"])
-        .arg(root().join("tests/migrate").join(format!("{name}.c")))
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .expect("clang-19 (run scripts/setup.sh)");
-    assert!(o.status.success(), "clang-19 failed: {}", String::from_utf8_lossy(&o.stderr));
-    out
+    common::chain::build_migrate_program(dir, name)
 }
 
 /// An uninterrupted plain run: stdout and the files it left.

@@ -145,3 +145,23 @@ impl Lcg {
         lo + (self.0 >> 33) % (hi - lo + 1)
     }
 }
+
+/// Builds `tests/migrate/NAME.c` for wasm32-wasi into `dir` (clang-19 and
+/// wasi-libc come from scripts/setup.sh, which the test command runs).
+pub fn build_migrate_program(dir: &Path, name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = dir.join(format!("{name}.wasm"));
+    let o = Command::new("clang-19")
+        .args(["--target=wasm32-wasi", "--sysroot=/usr", "-O2"])
+        .arg(root.join("tests/migrate").join(format!("{name}.c")))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("clang-19 (run scripts/setup.sh)");
+    assert!(
+        o.status.success(),
+        "clang-19 failed on {name}.c: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
