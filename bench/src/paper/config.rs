@@ -105,7 +105,10 @@ impl Config {
     }
 
     pub fn is_native(self) -> bool {
-        matches!(self, Config::Native | Config::NativeSmall | Config::ArmNative)
+        matches!(
+            self,
+            Config::Native | Config::NativeSmall | Config::ArmNative
+        )
     }
 }
 

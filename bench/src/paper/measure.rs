@@ -48,7 +48,8 @@ impl Runner<'_> {
     }
 
     fn fail(&mut self, suite: &'static str, c: Config, why: String) {
-        self.log.line(format!("  {} {}: FAILED, dropped: {why}", suite, c.id()));
+        self.log
+            .line(format!("  {} {}: FAILED, dropped: {why}", suite, c.id()));
         self.failures.insert((suite, c), why);
     }
 
@@ -65,7 +66,11 @@ impl Runner<'_> {
         let s = measure_within(&mut cmd, &self.stderr, Some(LIMIT))?;
         let err = std::fs::read_to_string(&self.stderr).unwrap_or_default();
         if s.timed_out {
-            return Ok(Err(format!("{} ran longer than {} s", describe(&cmd), LIMIT.as_secs())));
+            return Ok(Err(format!(
+                "{} ran longer than {} s",
+                describe(&cmd),
+                LIMIT.as_secs()
+            )));
         }
         if s.status != 0 {
             return Ok(Err(format!(
@@ -96,7 +101,8 @@ impl Runner<'_> {
         if self.failed(SUITE, c) {
             return Ok(false);
         }
-        self.log.step(format!("{} {kernel} ({size}) {} #{rep}", c.arch(), c.id()));
+        self.log
+            .step(format!("{} {kernel} ({size}) {} #{rep}", c.arch(), c.id()));
         let (out, err, wall) = match self.run(c, prog, &[])? {
             Ok(r) => r,
             Err(why) => {
@@ -137,8 +143,17 @@ impl Runner<'_> {
 
     /// The untimed `speedtest1 --verify` run; returns its hash line, or
     /// `None` if `c` failed (and is dropped).
-    pub fn speedtest_hash(&mut self, c: Config, prog: &Program, size: u32) -> Result<Option<String>> {
-        self.log.step(format!("{} speedtest1 --verify --size {size} {}", c.arch(), c.id()));
+    pub fn speedtest_hash(
+        &mut self,
+        c: Config,
+        prog: &Program,
+        size: u32,
+    ) -> Result<Option<String>> {
+        self.log.step(format!(
+            "{} speedtest1 --verify --size {size} {}",
+            c.arch(),
+            c.id()
+        ));
         let args = st_args(size, true);
         match self.run(c, prog, &args)? {
             Ok((out, _, _)) => {
@@ -167,7 +182,11 @@ impl Runner<'_> {
         if self.failed(SUITE, c) {
             return Ok(false);
         }
-        self.log.step(format!("{} speedtest1 --size {size} {} #{rep}", c.arch(), c.id()));
+        self.log.step(format!(
+            "{} speedtest1 --size {size} {} #{rep}",
+            c.arch(),
+            c.id()
+        ));
         let (out, _, wall) = match self.run(c, prog, &st_args(size, false))? {
             Ok(r) => r,
             Err(why) => {
@@ -182,7 +201,11 @@ impl Runner<'_> {
             .copied()
             .collect();
         if !missing.is_empty() {
-            self.fail(SUITE, c, format!("tests missing from the output: {missing:?}"));
+            self.fail(
+                SUITE,
+                c,
+                format!("tests missing from the output: {missing:?}"),
+            );
             return Ok(false);
         }
         for (id, name, secs) in tests {
@@ -237,7 +260,10 @@ mod tests {
                    \x20     TOTAL.......  8.744s\n 990 - ANALYZE....  0.080s\n";
         let t = parse_speedtest(out);
         assert_eq!(t.len(), 2);
-        assert_eq!(t[0], (100, "100000 INSERTs into table with no index".into(), 0.083));
+        assert_eq!(
+            t[0],
+            (100, "100000 INSERTs into table with no index".into(), 0.083)
+        );
         assert_eq!(t[1].0, 990);
     }
 }

@@ -51,8 +51,10 @@ impl Log {
             b
         };
         bar.set_style(
-            ProgressStyle::with_template("[paper] {elapsed_precise} {bar:30} {pos}/{len} runs, ETA {eta} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "[paper] {elapsed_precise} {bar:30} {pos}/{len} runs, ETA {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         Log { bar, term }
     }
@@ -101,7 +103,11 @@ pub fn run(quick: bool, no_build: bool, workspace: &Path, target: &Path) -> Resu
         work: target.join("paper-work"),
     };
     let pre = Log::new(0);
-    pre.line(format!("{} run; work directory {}", if quick { "quick" } else { "full" }, d.work.display()));
+    pre.line(format!(
+        "{} run; work directory {}",
+        if quick { "quick" } else { "full" },
+        d.work.display()
+    ));
     build::ensure_toolchains(&d, &pre)?;
     let font = build::ensure_font(&pre)?;
     let built = if no_build {
@@ -113,9 +119,14 @@ pub fn run(quick: bool, no_build: bool, workspace: &Path, target: &Path) -> Resu
     // the run must not swap the binary under the measurements.
     let continuum = d.work.join("bin/continuum");
     std::fs::create_dir_all(d.work.join("bin"))?;
-    std::fs::copy(&built, &continuum)
-        .with_context(|| format!("cannot copy {} (build it, or drop --no-build)", built.display()))?;
-    let help = crate::process::output_of(std::process::Command::new(&continuum).args(["run", "--help"]))?;
+    std::fs::copy(&built, &continuum).with_context(|| {
+        format!(
+            "cannot copy {} (build it, or drop --no-build)",
+            built.display()
+        )
+    })?;
+    let help =
+        crate::process::output_of(std::process::Command::new(&continuum).args(["run", "--help"]))?;
     let mut setup = Setup {
         quick,
         migratable: if help.contains("--migratable") {
@@ -134,17 +145,25 @@ pub fn run(quick: bool, no_build: bool, workspace: &Path, target: &Path) -> Resu
         if bin.is_file() {
             Ok(bin)
         } else {
-            Err(format!("--no-build and no aarch64 build at {}", bin.display()))
+            Err(format!(
+                "--no-build and no aarch64 build at {}",
+                bin.display()
+            ))
         }
     } else {
         build::build_cli_aarch64(&d, &pre)
     };
     setup.aarch64 = continuum_a64.as_ref().map(drop).map_err(Clone::clone);
     if let Err(e) = &continuum_a64 {
-        pre.line(format!("no aarch64 continuum, the Arm configurations are skipped: {e}"));
+        pre.line(format!(
+            "no aarch64 continuum, the Arm configurations are skipped: {e}"
+        ));
     }
     let wasmtime = build::install_wasmtime(&pre);
-    setup.wasmtime = wasmtime.as_ref().map(|(_, v)| v.clone()).map_err(Clone::clone);
+    setup.wasmtime = wasmtime
+        .as_ref()
+        .map(|(_, v)| v.clone())
+        .map_err(Clone::clone);
     if let Err(e) = &wasmtime {
         pre.line(format!("the wasmtime column is skipped: {e}"));
     }
@@ -180,8 +199,16 @@ pub fn run(quick: bool, no_build: bool, workspace: &Path, target: &Path) -> Resu
             Config::Native | Config::NativeSmall => build::pb_path(&d, Flavour::X86, class, k),
             Config::ArmNative => build::pb_path(&d, Flavour::Aarch64, class, k),
             Config::Plain => build::pb_path(&d, Flavour::WasmPlain, class, k),
-            Config::Aot => build::compile_cwasm(&continuum, &build::pb_path(&d, Flavour::WasmTuned, class, k), false)?,
-            Config::ArmAot => build::compile_cwasm(&continuum, &build::pb_path(&d, Flavour::WasmTuned, class, k), true)?,
+            Config::Aot => build::compile_cwasm(
+                &continuum,
+                &build::pb_path(&d, Flavour::WasmTuned, class, k),
+                false,
+            )?,
+            Config::ArmAot => build::compile_cwasm(
+                &continuum,
+                &build::pb_path(&d, Flavour::WasmTuned, class, k),
+                true,
+            )?,
             Config::Jit | Config::Migratable | Config::Wasmtime | Config::Pulley => {
                 build::pb_path(&d, Flavour::WasmTuned, class, k)
             }
@@ -204,8 +231,16 @@ pub fn run(quick: bool, no_build: bool, workspace: &Path, target: &Path) -> Resu
     let all: Vec<(Config, Class)> = x86_configs
         .iter()
         .map(|&c| (c, plan.pb_class))
-        .chain([(Config::NativeSmall, plan.pb_small_class), (Config::Pulley, plan.pb_small_class)])
-        .chain(arm_configs.iter().filter(|_| arm).map(|&c| (c, plan.pb_arm_class)))
+        .chain([
+            (Config::NativeSmall, plan.pb_small_class),
+            (Config::Pulley, plan.pb_small_class),
+        ])
+        .chain(
+            arm_configs
+                .iter()
+                .filter(|_| arm)
+                .map(|&c| (c, plan.pb_arm_class)),
+        )
         .collect();
     for &(c, class) in &all {
         for k in KERNELS {
@@ -220,7 +255,9 @@ pub fn run(quick: bool, no_build: bool, workspace: &Path, target: &Path) -> Resu
     let total = n_pb(x86_configs.len(), plan.reps)
         + n_pb(2, plan.small_reps)
         + n_pb(n_arm, plan.arm_reps)
-        + (x86_configs.len() * (plan.reps + 1) + 2 * (plan.small_reps + 1) + n_arm * (plan.arm_reps + 1)) as u64;
+        + (x86_configs.len() * (plan.reps + 1)
+            + 2 * (plan.small_reps + 1)
+            + n_arm * (plan.arm_reps + 1)) as u64;
     let log = Log::new(total);
     let cache = d.work.join("cache");
     let tools = Tools {
@@ -241,7 +278,11 @@ pub fn run(quick: bool, no_build: bool, workspace: &Path, target: &Path) -> Resu
     let mut expected = BTreeMap::new();
     let mut groups: Vec<(&[Config], Class, usize)> = vec![
         (&x86_configs, plan.pb_class, plan.reps),
-        (&[Config::NativeSmall, Config::Pulley], plan.pb_small_class, plan.small_reps),
+        (
+            &[Config::NativeSmall, Config::Pulley],
+            plan.pb_small_class,
+            plan.small_reps,
+        ),
     ];
     if arm {
         groups.push((&arm_configs, plan.pb_arm_class, plan.arm_reps));
@@ -253,7 +294,10 @@ pub fn run(quick: bool, no_build: bool, workspace: &Path, target: &Path) -> Resu
                 // Native first, then the others in an order that rotates.
                 let rest = &configs[1..];
                 let rot = rep % rest.len().max(1);
-                for &c in std::iter::once(&configs[0]).chain(rest[rot..].iter()).chain(rest[..rot].iter()) {
+                for &c in std::iter::once(&configs[0])
+                    .chain(rest[rot..].iter())
+                    .chain(rest[..rot].iter())
+                {
                     let prog = &pb_progs[&(c, class.name(), k.name)];
                     runner.polybench(c, prog, k.name, &size, rep, &mut expected)?;
                 }
@@ -262,10 +306,20 @@ pub fn run(quick: bool, no_build: bool, workspace: &Path, target: &Path) -> Resu
     }
     let mut st_groups: Vec<(&[Config], u32, u32, usize)> = vec![
         (&x86_configs, plan.st_size, plan.st_verify_size, plan.reps),
-        (&[Config::NativeSmall, Config::Pulley], plan.st_small_size, plan.st_small_size, plan.small_reps),
+        (
+            &[Config::NativeSmall, Config::Pulley],
+            plan.st_small_size,
+            plan.st_small_size,
+            plan.small_reps,
+        ),
     ];
     if arm {
-        st_groups.push((&arm_configs, plan.st_arm_size, plan.st_arm_size, plan.arm_reps));
+        st_groups.push((
+            &arm_configs,
+            plan.st_arm_size,
+            plan.st_arm_size,
+            plan.arm_reps,
+        ));
     }
     let mut hashes = Vec::new();
     for &(configs, size, verify_size, reps) in &st_groups {
@@ -287,7 +341,10 @@ pub fn run(quick: bool, no_build: bool, workspace: &Path, target: &Path) -> Resu
         for rep in 1..=reps {
             let rest = &configs[1..];
             let rot = rep % rest.len().max(1);
-            for &c in std::iter::once(&configs[0]).chain(rest[rot..].iter()).chain(rest[..rot].iter()) {
+            for &c in std::iter::once(&configs[0])
+                .chain(rest[rot..].iter())
+                .chain(rest[..rot].iter())
+            {
                 runner.speedtest(c, &st_progs[&c], size, rep)?;
             }
         }
@@ -297,10 +354,21 @@ pub fn run(quick: bool, no_build: bool, workspace: &Path, target: &Path) -> Resu
 
     // Outputs.
     let out_dir = workspace.join("docs/bench");
-    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
-    let csv_path = out_dir.join(if quick { "paper-quick.csv" } else { "paper.csv" });
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let csv_path = out_dir.join(if quick {
+        "paper-quick.csv"
+    } else {
+        "paper.csv"
+    });
     results::write_csv(&csv_path, &runner.rows)?;
-    let res = results::Results::new(&runner.rows, &runner.failures, hashes, runner.names.clone(), plan);
+    let res = results::Results::new(
+        &runner.rows,
+        &runner.failures,
+        hashes,
+        runner.names.clone(),
+        plan,
+    );
     let figures = plot::draw_all(&res, &out_dir, &font, quick)?;
     let machine = crate::machine::describe(workspace);
     let section = report::render(&res, &setup, &machine, &figures, &csv_path, workspace);

@@ -65,7 +65,11 @@ pub fn method(r: &Results, s: &Setup) -> String {
             "  - *{}*: {}{}",
             c.short(),
             c.describe(),
-            if have { "" } else { " — **not measured in this run** (see *Skipped or failed*)" }
+            if have {
+                ""
+            } else {
+                " — **not measured in this run** (see *Skipped or failed*)"
+            }
         );
     }
     o
@@ -113,7 +117,10 @@ pub fn excluded(r: &Results) -> String {
         "The paper ran \"29 out of the available 32 tests\" and left 3 out \"because of issues with our shim layer\", without naming them. All 32 run here with identical results, so nothing forces an exclusion; the tables give both means. We leave out **{}**, deduced from the paper's text: it names the slower write tests and then \"the remaining experiments\" — read tests (130–145, 160, 161, 260, 320, 410, 510, 520) and housekeeping (980, 990) — a list exhaustive by its wording that lacks exactly the read tests 170 (text BETWEEN, indexed) and 310 (four-way joins) and the housekeeping test 200 (VACUUM: it needs a temporary database, the likeliest thing for a minimal in-memory shim to lack).\n",
         SPEEDTEST_EXCLUDED.map(|t| t.to_string()).join(", ")
     );
-    let _ = writeln!(o, "The data say the choice does not flatter us: in this run the three tests' ratios are");
+    let _ = writeln!(
+        o,
+        "The data say the choice does not flatter us: in this run the three tests' ratios are"
+    );
     let mut parts = Vec::new();
     for t in SPEEDTEST_EXCLUDED {
         parts.push(format!(
@@ -127,7 +134,10 @@ pub fn excluded(r: &Results) -> String {
         parts.join(", "),
         x(r.geomean(SPEEDTEST, Config::Jit, &st)),
         x(r.geomean(SPEEDTEST, Config::Jit, &all)),
-        match (r.geomean(SPEEDTEST, Config::Jit, &st), r.geomean(SPEEDTEST, Config::Jit, &all)) {
+        match (
+            r.geomean(SPEEDTEST, Config::Jit, &st),
+            r.geomean(SPEEDTEST, Config::Jit, &all)
+        ) {
             (Some(a), Some(b)) => format!("{:+.3}", a - b),
             _ => "—".into(),
         },

@@ -69,7 +69,10 @@ pub fn draw_all(r: &Results, dir: &Path, font: &Path, quick: bool) -> Result<Vec
         let bars = collect(r, suite, title);
         let svg = dir.join(format!("{name}{suffix}.svg"));
         let png = dir.join(format!("{name}{suffix}.png"));
-        let size = (1100, 140 + (bars.groups.len() as u32) * (10 + 7 * bars.series.len() as u32));
+        let size = (
+            1100,
+            140 + (bars.groups.len() as u32) * (10 + 7 * bars.series.len() as u32),
+        );
         draw(SVGBackend::new(&svg, size).into_drawing_area(), &bars)
             .with_context(|| format!("cannot draw {}", svg.display()))?;
         let png_ok = draw(BitMapBackend::new(&png, size).into_drawing_area(), &bars);
@@ -175,7 +178,10 @@ where
             let v = (*v)?;
             let centre = (n - 1 - g) as f64;
             let top = centre + 0.4 - s as f64 * h;
-            Some(Rectangle::new([(0.0, top - h), (v.min(xmax), top)], colour.filled()))
+            Some(Rectangle::new(
+                [(0.0, top - h), (v.min(xmax), top)],
+                colour.filled(),
+            ))
         });
         let cut = values.iter().enumerate().filter_map(move |(g, v)| {
             let v = (*v).filter(|v| *v > xmax)?;

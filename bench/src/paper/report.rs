@@ -71,20 +71,33 @@ fn headline(r: &Results, s: &Setup, out: &mut String) {
             x(r.geomean(SPEEDTEST, c, &st_all)),
         )
     };
-    let _ = writeln!(out, "| configuration | PolyBench/C, 30 kernels | speedtest1, 29 tests | speedtest1, all 32 |");
+    let _ = writeln!(
+        out,
+        "| configuration | PolyBench/C, 30 kernels | speedtest1, 29 tests | speedtest1, all 32 |"
+    );
     let _ = writeln!(out, "| --- | --- | --- | --- |");
     let _ = writeln!(out, "| the paper (WAMR AOT), x86-64 | 1.3× | 2.7× | — |");
-    let _ = writeln!(out, "| the paper (WAMR AOT), Arm Cortex-A53 | 1.3× | 2.1× | — |");
+    let _ = writeln!(
+        out,
+        "| the paper (WAMR AOT), Arm Cortex-A53 | 1.3× | 2.1× | — |"
+    );
     let _ = writeln!(out, "| our targets | ≤ 1.10× | ≤ 1.5× | — |");
     for c in x86_columns(r, POLYBENCH) {
         let _ = writeln!(out, "{}", row(c));
     }
-    let _ = writeln!(out, "{}", row(Config::Pulley).replace("| Pulley |", "| Pulley (reduced size) |"));
+    let _ = writeln!(
+        out,
+        "{}",
+        row(Config::Pulley).replace("| Pulley |", "| Pulley (reduced size) |")
+    );
     if s.aarch64.is_ok() {
         let _ = writeln!(
             out,
             "{}",
-            row(Config::ArmAot).replace("| aarch64 AOT |", "| aarch64 AOT ÷ aarch64 native, **both emulated by qemu** |")
+            row(Config::ArmAot).replace(
+                "| aarch64 AOT |",
+                "| aarch64 AOT ÷ aarch64 native, **both emulated by qemu** |"
+            )
         );
     }
     let _ = writeln!(out);
@@ -99,14 +112,19 @@ fn polybench_table(r: &Results, out: &mut String) {
     let _ = writeln!(out);
     let _ = writeln!(out, "|{}", " --- |".repeat(3 + cols.len()));
     for k in KERNELS {
-        let size = r.sizes.get(&(POLYBENCH, Config::Native)).cloned().unwrap_or_default();
+        let size = r
+            .sizes
+            .get(&(POLYBENCH, Config::Native))
+            .cloned()
+            .unwrap_or_default();
         let _ = write!(
             out,
             "| {} | {} ×{} | {} |",
             k.name,
             size,
             k.repeat,
-            r.median(POLYBENCH, Config::Native, k.name).map_or("—".into(), |v| format!("{v:.3}"))
+            r.median(POLYBENCH, Config::Native, k.name)
+                .map_or("—".into(), |v| format!("{v:.3}"))
         );
         for c in &cols {
             let _ = write!(out, " {} |", x(r.ratio(POLYBENCH, *c, k.name)));
@@ -115,7 +133,11 @@ fn polybench_table(r: &Results, out: &mut String) {
     }
     let _ = write!(out, "| **geometric mean** | | |");
     for c in &cols {
-        let _ = write!(out, " **{}** |", x(r.geomean(POLYBENCH, *c, &Results::kept(POLYBENCH))));
+        let _ = write!(
+            out,
+            " **{}** |",
+            x(r.geomean(POLYBENCH, *c, &Results::kept(POLYBENCH)))
+        );
     }
     let _ = writeln!(out, "\n");
 }
@@ -130,12 +152,17 @@ fn speedtest_table(r: &Results, out: &mut String) {
     let _ = writeln!(out, "|{}", " --- |".repeat(3 + cols.len()));
     for t in Results::benchmarks(SPEEDTEST) {
         let id: u32 = t.parse().unwrap_or(0);
-        let star = if SPEEDTEST_EXCLUDED.contains(&id) { "\\*" } else { "" };
+        let star = if SPEEDTEST_EXCLUDED.contains(&id) {
+            "\\*"
+        } else {
+            ""
+        };
         let _ = write!(
             out,
             "| {t}{star} | {} | {} |",
             r.names.get(&id).map_or("", String::as_str),
-            r.median(SPEEDTEST, Config::Native, &t).map_or("—".into(), |v| format!("{v:.3}"))
+            r.median(SPEEDTEST, Config::Native, &t)
+                .map_or("—".into(), |v| format!("{v:.3}"))
         );
         for c in &cols {
             let _ = write!(out, " {} |", x(r.ratio(SPEEDTEST, *c, &t)));
@@ -143,8 +170,14 @@ fn speedtest_table(r: &Results, out: &mut String) {
         let _ = writeln!(out);
     }
     for (label, set) in [
-        ("**geometric mean, 29 tests** (without the \\* ones)", Results::kept(SPEEDTEST)),
-        ("geometric mean, all 32 tests", Results::benchmarks(SPEEDTEST)),
+        (
+            "**geometric mean, 29 tests** (without the \\* ones)",
+            Results::kept(SPEEDTEST),
+        ),
+        (
+            "geometric mean, all 32 tests",
+            Results::benchmarks(SPEEDTEST),
+        ),
     ] {
         let _ = write!(out, "| {label} | | |");
         for c in &cols {
@@ -157,7 +190,10 @@ fn speedtest_table(r: &Results, out: &mut String) {
 
 /// Pulley and Arm: one line per benchmark with the ratio.
 fn small_table(r: &Results, out: &mut String, c: Config) {
-    let _ = writeln!(out, "| suite | size | geomean | each benchmark (ratio to its native baseline) |");
+    let _ = writeln!(
+        out,
+        "| suite | size | geomean | each benchmark (ratio to its native baseline) |"
+    );
     let _ = writeln!(out, "| --- | --- | --- | --- |");
     for suite in [POLYBENCH, SPEEDTEST] {
         let kept = Results::kept(suite);
@@ -178,7 +214,10 @@ fn small_table(r: &Results, out: &mut String, c: Config) {
 
 /// Every kernel or test above 1.3× before the fixes, with its ratio after.
 fn before_after(r: &Results, out: &mut String) {
-    let _ = writeln!(out, "| suite | benchmark | before: plain `-O2` module, JIT | after: tuned module, JIT | after: AOT |");
+    let _ = writeln!(
+        out,
+        "| suite | benchmark | before: plain `-O2` module, JIT | after: tuned module, JIT | after: AOT |"
+    );
     let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
     for suite in [POLYBENCH, SPEEDTEST] {
         for b in Results::benchmarks(suite) {
@@ -206,17 +245,31 @@ fn before_after(r: &Results, out: &mut String) {
 }
 
 /// The section.
-pub fn render(r: &Results, s: &Setup, m: &Machine, figs: &[Figure], csv: &Path, root: &Path) -> String {
+pub fn render(
+    r: &Results,
+    s: &Setup,
+    m: &Machine,
+    figs: &[Figure],
+    csv: &Path,
+    root: &Path,
+) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "{BEGIN}");
-    let _ = writeln!(o, "## 6. The paper's evaluation: PolyBench/C and SQLite speedtest1, Wasm against native\n");
+    let _ = writeln!(
+        o,
+        "## 6. The paper's evaluation: PolyBench/C and SQLite speedtest1, Wasm against native\n"
+    );
     let _ = writeln!(
         o,
         "Generated by `{}` (from the repository root, with `CARGO_TARGET_DIR=$HOME/.cache/continuum/target`, after `bash scripts/setup.sh`); this section is replaced by that command only, the sections above by the default command. This one came from a **{}** run that took {:.0} minutes{}. Every single measurement is in [`{}`]({}) (columns: suite, arch, config, benchmark, size, repetition, seconds as timed by the program itself, wall seconds of the whole process).\n",
         super::COMMAND,
         if s.quick { "`--quick`" } else { "full" },
         s.minutes,
-        if s.quick { " (small sizes, one repetition: for checking the command, not for quoting)" } else { "" },
+        if s.quick {
+            " (small sizes, one repetition: for checking the command, not for quoting)"
+        } else {
+            ""
+        },
         rel(csv, root),
         rel(csv, root),
     );
@@ -234,9 +287,24 @@ pub fn render(r: &Results, s: &Setup, m: &Machine, figs: &[Figure], csv: &Path, 
     ] {
         let _ = writeln!(o, "| {k} | {v} |");
     }
-    let _ = writeln!(o, "| load average after | {} |", crate::machine::load_average());
-    let _ = writeln!(o, "| peer runtime | {} |", match &s.wasmtime { Ok(v) => v.clone(), Err(e) => format!("none: {e}") });
-    let _ = writeln!(o, "| SQLite | {} (Debian source package `sqlite3`, `apt-get source` at bench time) |", s.sqlite_version);
+    let _ = writeln!(
+        o,
+        "| load average after | {} |",
+        crate::machine::load_average()
+    );
+    let _ = writeln!(
+        o,
+        "| peer runtime | {} |",
+        match &s.wasmtime {
+            Ok(v) => v.clone(),
+            Err(e) => format!("none: {e}"),
+        }
+    );
+    let _ = writeln!(
+        o,
+        "| SQLite | {} (Debian source package `sqlite3`, `apt-get source` at bench time) |",
+        s.sqlite_version
+    );
     let _ = writeln!(o, "| Arm | {} |\n", match &s.aarch64 {
         Ok(()) => "aarch64 binaries under `qemu-aarch64-static -L /` on this x86-64 machine: **emulated, not an Arm CPU**; only ratios are meaningful".to_string(),
         Err(e) => format!("skipped: {e}"),
@@ -252,23 +320,44 @@ pub fn render(r: &Results, s: &Setup, m: &Machine, figs: &[Figure], csv: &Path, 
         }
     }
     let _ = writeln!(o, "### PolyBench/C, per kernel (x86-64)\n");
-    let _ = writeln!(o, "Native: median kernel seconds; the other columns: median ÷ native median.\n");
+    let _ = writeln!(
+        o,
+        "Native: median kernel seconds; the other columns: median ÷ native median.\n"
+    );
     polybench_table(r, &mut o);
-    let _ = writeln!(o, "### speedtest1, per test (x86-64, `--memdb --size {}`)\n", r.plan.st_size);
-    let _ = writeln!(o, "Native: median seconds of the test; the other columns: median ÷ native median. \\* = one of the three tests left out of the 29-test mean (see below).\n");
+    let _ = writeln!(
+        o,
+        "### speedtest1, per test (x86-64, `--memdb --size {}`)\n",
+        r.plan.st_size
+    );
+    let _ = writeln!(
+        o,
+        "Native: median seconds of the test; the other columns: median ÷ native median. \\* = one of the three tests left out of the 29-test mean (see below).\n"
+    );
     speedtest_table(r, &mut o);
     let _ = writeln!(o, "### Pulley (the interpreter), reduced size\n");
-    let _ = writeln!(o, "Pulley runs ~50-150× slower than native, so it runs PolyBench at class {} and speedtest1 at `--size {}`, each against native runs at that same size.\n", r.plan.pb_small_class.name(), r.plan.st_small_size);
+    let _ = writeln!(
+        o,
+        "Pulley runs ~50-150× slower than native, so it runs PolyBench at class {} and speedtest1 at `--size {}`, each against native runs at that same size.\n",
+        r.plan.pb_small_class.name(),
+        r.plan.st_small_size
+    );
     small_table(r, &mut o, Config::Pulley);
     let _ = writeln!(o, "### Arm (aarch64), emulated with qemu-user\n");
     let _ = writeln!(o, "{}", notes::arm(r));
     if s.aarch64.is_ok() {
         small_table(r, &mut o, Config::ArmAot);
     }
-    let _ = writeln!(o, "### Find and fix: every kernel or test above 1.3×, before and after\n");
+    let _ = writeln!(
+        o,
+        "### Find and fix: every kernel or test above 1.3×, before and after\n"
+    );
     before_after(r, &mut o);
     let _ = writeln!(o, "{}", notes::fixes(r, WASM_FEATURES, root));
-    let _ = writeln!(o, "speedtest1 `--verify` result hashes (each equal to its native baseline's, or the run fails):\n");
+    let _ = writeln!(
+        o,
+        "speedtest1 `--verify` result hashes (each equal to its native baseline's, or the run fails):\n"
+    );
     for (c, size, h) in &r.hashes {
         let _ = writeln!(o, "- {} (`--size {size}`): `{h}`", c.short());
     }

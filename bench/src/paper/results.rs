@@ -12,7 +12,8 @@ use std::path::Path;
 
 /// Writes every row to `path`.
 pub fn write_csv(path: &Path, rows: &[Row]) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w =
+        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
     w.write_record([
         "suite",
         "arch",
@@ -104,7 +105,9 @@ impl Results {
     pub fn kept(suite: &str) -> Vec<String> {
         Self::benchmarks(suite)
             .into_iter()
-            .filter(|b| suite == POLYBENCH || !SPEEDTEST_EXCLUDED.iter().any(|e| e.to_string() == *b))
+            .filter(|b| {
+                suite == POLYBENCH || !SPEEDTEST_EXCLUDED.iter().any(|e| e.to_string() == *b)
+            })
             .collect()
     }
 
@@ -137,8 +140,10 @@ impl Results {
     /// speedtest1 test too short to register natively has none: only in
     /// `--quick` runs).
     pub fn geomean(&self, suite: &'static str, c: Config, benches: &[String]) -> Option<f64> {
-        let r: Vec<f64> = benches.iter().filter_map(|b| self.ratio(suite, c, b)).collect();
+        let r: Vec<f64> = benches
+            .iter()
+            .filter_map(|b| self.ratio(suite, c, b))
+            .collect();
         geomean(&r)
     }
 }
-

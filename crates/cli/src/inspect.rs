@@ -38,12 +38,32 @@ fn inspect_inner(args: InspectArgs) -> Result<()> {
         return Ok(());
     }
     let _ = writeln!(out, "snapshot       {}", args.snapshot.display());
-    let _ = writeln!(out, "format         version {} ({} bytes on disk, {} uncompressed)", h.format_version, bytes.len(), h.body_uncompressed);
-    let _ = writeln!(out, "checkpoint     #{} taken on {} at {} ms since the epoch", h.sequence, h.taken_on, h.created_unix_ms);
-    let _ = writeln!(out, "module         prepared {} (source {}){}", short(&h.prepared_sha256), short(&h.source_sha256),
-        if h.module_embedded { format!(", embedded ({} bytes)", b.module.len()) } else { ", not embedded".into() });
+    let _ = writeln!(
+        out,
+        "format         version {} ({} bytes on disk, {} uncompressed)",
+        h.format_version,
+        bytes.len(),
+        h.body_uncompressed
+    );
+    let _ = writeln!(
+        out,
+        "checkpoint     #{} taken on {} at {} ms since the epoch",
+        h.sequence, h.taken_on, h.created_unix_ms
+    );
+    let _ = writeln!(
+        out,
+        "module         prepared {} (source {}){}",
+        short(&h.prepared_sha256),
+        short(&h.source_sha256),
+        if h.module_embedded {
+            format!(", embedded ({} bytes)", b.module.len())
+        } else {
+            ", not embedded".into()
+        }
+    );
     for m in &b.memories {
-        let _ = writeln!(out, 
+        let _ = writeln!(
+            out,
             "memory {:<7} {} pages ({} KiB), {} KiB stored in {} runs",
             m.index,
             m.pages,
@@ -56,7 +76,8 @@ fn inspect_inner(args: InspectArgs) -> Result<()> {
     let _ = writeln!(out, "stack          {} bytes unwound", b.stack.len());
     let _ = writeln!(out, "args           {:?}", b.wasi.args);
     let _ = writeln!(out, "env            {} variables", b.wasi.env.len());
-    let _ = writeln!(out, 
+    let _ = writeln!(
+        out,
         "clocks         monotonic at {} ns, cpu {} ns{}",
         b.wasi.clocks.monotonic_base_ns,
         b.wasi.clocks.cputime_base_ns,
@@ -66,7 +87,12 @@ fn inspect_inner(args: InspectArgs) -> Result<()> {
         }
     );
     for p in &b.wasi.preopens {
-        let _ = writeln!(out, "preopen        {}{}", p.guest_name, if p.read_only { " (read-only)" } else { "" });
+        let _ = writeln!(
+            out,
+            "preopen        {}{}",
+            p.guest_name,
+            if p.read_only { " (read-only)" } else { "" }
+        );
     }
     for (fd, e) in &b.wasi.fds {
         let what = match &e.kind {
@@ -75,7 +101,12 @@ fn inspect_inner(args: InspectArgs) -> Result<()> {
             FdKind::Stderr => "stderr".to_string(),
             FdKind::PreopenDir { preopen } => format!("preopen {}", name(&snap, *preopen)),
             FdKind::Dir { preopen, path } => format!("dir {}/{path}", name(&snap, *preopen)),
-            FdKind::File { preopen, path, read, write } => format!(
+            FdKind::File {
+                preopen,
+                path,
+                read,
+                write,
+            } => format!(
                 "file {}/{path} ({}{}) at offset {}",
                 name(&snap, *preopen),
                 if *read { "r" } else { "" },
@@ -88,7 +119,13 @@ fn inspect_inner(args: InspectArgs) -> Result<()> {
         let _ = writeln!(out, "fd {fd:<11} {what}");
     }
     for f in &b.files {
-        let _ = writeln!(out, "file           {}/{} ({} bytes carried)", f.preopen, f.path, f.contents.len());
+        let _ = writeln!(
+            out,
+            "file           {}/{} ({} bytes carried)",
+            f.preopen,
+            f.path,
+            f.contents.len()
+        );
     }
     emit(&out);
     Ok(())

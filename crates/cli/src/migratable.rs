@@ -79,8 +79,9 @@ fn restore_inner(args: RestoreArgs) -> Result<i32> {
         dirs.entry(p.guest_name.clone())
             .or_insert_with(|| PathBuf::from(&p.guest_name));
     }
-    let wasi = continuum_wasi::WasiCtx::from_state(snapshot.body.wasi.clone(), &dirs)
-        .context("cannot rebuild the guest's files and directories (map them with --dir HOST::GUEST)")?;
+    let wasi = continuum_wasi::WasiCtx::from_state(snapshot.body.wasi.clone(), &dirs).context(
+        "cannot rebuild the guest's files and directories (map them with --dir HOST::GUEST)",
+    )?;
     let guest = Guest::new(wasi, limits(args.max_memory));
     let app = Migratable::restore(&prepared, &module, &linker, guest, &snapshot)
         .with_context(|| format!("cannot restore `{}`", args.snapshot.display()))?;
@@ -196,7 +197,8 @@ fn drive(
                     }
                     Err(e) => eprintln!("warning: cannot capture the guest: {e:#}; it goes on"),
                 }
-                app.resume().context("cannot resume the guest after a checkpoint")?;
+                app.resume()
+                    .context("cannot resume the guest after a checkpoint")?;
             }
             Err(e) => break Ok(crate::run::guest_failure(e, None, module, "running")),
         }

@@ -110,7 +110,11 @@ pub struct StartArgs {
     #[arg(value_name = "MODULE")]
     pub module: PathBuf,
     /// Arguments for the guest.
-    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     pub args: Vec<String>,
 }
 
@@ -164,7 +168,10 @@ pub fn node(args: NodeArgs) -> i32 {
         let cache_dir = if args.cache.no_cache {
             None
         } else {
-            args.cache.cache_dir.clone().or_else(continuum_engine::default_cache_dir)
+            args.cache
+                .cache_dir
+                .clone()
+                .or_else(continuum_engine::default_cache_dir)
         };
         let config = NodeConfig {
             state_dir: args.state_dir.clone(),
@@ -194,7 +201,12 @@ pub fn migrate(args: MigrateArgs) -> i32 {
         };
         let report = Client::new()
             .migrate(&args.from, &args.app, &req)
-            .with_context(|| format!("cannot migrate `{}` (nothing changed at {})", args.app, args.from))?;
+            .with_context(|| {
+                format!(
+                    "cannot migrate `{}` (nothing changed at {})",
+                    args.app, args.from
+                )
+            })?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
@@ -203,7 +215,12 @@ pub fn migrate(args: MigrateArgs) -> i32 {
                 if !args.json {
                     println!(
                         "{} moved {} -> {}: downtime {:.1} ms, total {:.1} ms, {} bytes",
-                        report.app, report.from, report.to, report.downtime_ms, report.total_ms, report.snapshot_bytes
+                        report.app,
+                        report.from,
+                        report.to,
+                        report.downtime_ms,
+                        report.total_ms,
+                        report.snapshot_bytes
                     );
                 }
                 Ok(0)
@@ -236,7 +253,13 @@ pub fn apps(args: AppsArgs) -> i32 {
         } else {
             println!("{:<24} {:<10} {:>12}  WHERE", "APP", "STATE", "STDOUT");
             for a in &apps {
-                println!("{:<24} {:<10} {:>12}  {}", a.id, state(a), a.stdout.end, detail(a));
+                println!(
+                    "{:<24} {:<10} {:>12}  {}",
+                    a.id,
+                    state(a),
+                    a.stdout.end,
+                    detail(a)
+                );
             }
         }
         Ok(0)
@@ -285,7 +308,8 @@ pub fn app(cmd: AppCommand) -> i32 {
 
 fn start(a: StartArgs) -> Result<i32> {
     let client = Client::new();
-    let bytes = std::fs::read(&a.module).with_context(|| format!("cannot read `{}`", a.module.display()))?;
+    let bytes = std::fs::read(&a.module)
+        .with_context(|| format!("cannot read `{}`", a.module.display()))?;
     let module = client
         .put_module(&a.node, &bytes)
         .with_context(|| format!("cannot upload `{}` to {}", a.module.display(), a.node))?;
@@ -312,13 +336,21 @@ fn logs(a: LogsArgs) -> Result<i32> {
     let mut out = std::io::stdout().lock();
     let mut failed = None;
     let end = Client::new()
-        .follow(a.node.clone(), &a.app, stream, a.offset, a.follow, Duration::from_secs(30), |b| {
-            if failed.is_none()
-                && let Err(e) = out.write_all(b).and_then(|()| out.flush())
-            {
-                failed = Some(e);
-            }
-        })
+        .follow(
+            a.node.clone(),
+            &a.app,
+            stream,
+            a.offset,
+            a.follow,
+            Duration::from_secs(30),
+            |b| {
+                if failed.is_none()
+                    && let Err(e) = out.write_all(b).and_then(|()| out.flush())
+                {
+                    failed = Some(e);
+                }
+            },
+        )
         .with_context(|| format!("cannot read the output of `{}`", a.app))?;
     if let Some(e) = failed {
         return Err(e).context("cannot write the output");

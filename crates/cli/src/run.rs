@@ -178,8 +178,8 @@ pub fn check_imports(module: &Module) -> Result<()> {
     let unknown: Vec<String> = module
         .imports()
         .filter(|i| {
-            let wasi =
-                i.module() == continuum_wasi::MODULE && continuum_wasi::FUNCTIONS.contains(&i.name());
+            let wasi = i.module() == continuum_wasi::MODULE
+                && continuum_wasi::FUNCTIONS.contains(&i.name());
             let poll = i.module() == POLL_MODULE && i.name() == POLL_NAME;
             !wasi && !poll
         })

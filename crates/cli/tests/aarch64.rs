@@ -753,9 +753,18 @@ fn a_running_guest_moves_between_x86_64_and_aarch64_with_its_open_files() {
     let plain = tmp.path().join("plain");
     std::fs::create_dir_all(&plain).unwrap();
     let mut cmd = Command::new(x86_bin());
-    cmd.arg("run").arg("--dir").arg(format!("{}::.", plain.display())).arg(&wasm).args(args);
+    cmd.arg("run")
+        .arg("--dir")
+        .arg(format!("{}::.", plain.display()))
+        .arg(&wasm)
+        .args(args);
     let want = common::run_with_limit(cmd, None, RUN_TIMEOUT, None).unwrap();
-    assert_eq!(want.code, Some(0), "{}", String::from_utf8_lossy(&want.stderr));
+    assert_eq!(
+        want.code,
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&want.stderr)
+    );
 
     let machines = [tmp.path().join("x86_64"), tmp.path().join("aarch64")];
     for m in &machines {
@@ -771,13 +780,21 @@ fn a_running_guest_moves_between_x86_64_and_aarch64_with_its_open_files() {
             last = i % 2;
             let on_aarch64 = last == 1;
             Link {
-                bin: if on_aarch64 { a64.to_path_buf() } else { PathBuf::from(x86_bin()) },
+                bin: if on_aarch64 {
+                    a64.to_path_buf()
+                } else {
+                    PathBuf::from(x86_bin())
+                },
                 runner: if on_aarch64 {
                     vec![QEMU.into(), "-L".into(), AARCH64_SYSROOT.into()]
                 } else {
                     vec![]
                 },
-                engine: if on_aarch64 && i % 4 == 3 { "pulley" } else { "cranelift" },
+                engine: if on_aarch64 && i % 4 == 3 {
+                    "pulley"
+                } else {
+                    "cranelift"
+                },
                 // qemu runs guest code about ten times slower.
                 after: Duration::from_millis(if on_aarch64 {
                     rng.next_in(100, 400)
@@ -809,5 +826,8 @@ fn a_running_guest_moves_between_x86_64_and_aarch64_with_its_open_files() {
         "files differ after {} hops",
         got.checkpoints
     );
-    eprintln!("files.c: identical after {} hops between x86-64 and aarch64", got.checkpoints);
+    eprintln!(
+        "files.c: identical after {} hops between x86-64 and aarch64",
+        got.checkpoints
+    );
 }

@@ -103,7 +103,10 @@ fn check_chain_on(
         "{name}: files differ after {} checkpoints",
         got.checkpoints
     );
-    eprintln!("{name}: identical after {} checkpoint/restore cycles", got.checkpoints);
+    eprintln!(
+        "{name}: identical after {} checkpoint/restore cycles",
+        got.checkpoints
+    );
 }
 
 #[test]
@@ -143,10 +146,16 @@ fn a_signal_checkpoints_while_the_guest_keeps_running() {
     let (want, _) = baseline(&wasm, &["2000"], &tmp.path().join("plain"));
     let ck = tmp.path().join("ck");
     let mut cmd = Command::new(bin());
-    cmd.args(["run", "--migratable", "--checkpoint-on", "SIGUSR1", "--checkpoint-dir"])
-        .arg(&ck)
-        .arg(&wasm)
-        .arg("2000");
+    cmd.args([
+        "run",
+        "--migratable",
+        "--checkpoint-on",
+        "SIGUSR1",
+        "--checkpoint-dir",
+    ])
+    .arg(&ck)
+    .arg(&wasm)
+    .arg("2000");
     let child_pid = std::sync::Arc::new(std::sync::Mutex::new(None::<u32>));
     let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     // Find the child by its unique checkpoint dir and signal it twice.
@@ -168,16 +177,32 @@ fn a_signal_checkpoints_while_the_guest_keeps_running() {
     });
     let out = run_with_limit(cmd, None, LIMIT, Some(running)).unwrap();
     let sent = signaller.join().unwrap();
-    assert_eq!(out.code, Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.stdout, want, "a checkpoint changed the running guest's output");
+    assert_eq!(
+        out.code,
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        out.stdout, want,
+        "a checkpoint changed the running guest's output"
+    );
     assert!(sent >= 1, "the program ended before it could be signalled");
     let (seq, snap) = common::chain::newest_snapshot(&ck).expect("no snapshot written");
-    assert!(seq as usize >= 1 && seq as usize <= sent, "seq {seq}, {sent} signals");
+    assert!(
+        seq as usize >= 1 && seq as usize <= sent,
+        "seq {seq}, {sent} signals"
+    );
     // Restoring the snapshot replays exactly the rest of the output.
     let mut cmd = Command::new(bin());
     cmd.arg("restore").arg(&snap);
     let rest = run_with_limit(cmd, None, LIMIT, None).unwrap();
-    assert_eq!(rest.code, Some(0), "{}", String::from_utf8_lossy(&rest.stderr));
+    assert_eq!(
+        rest.code,
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rest.stderr)
+    );
     assert!(!rest.stdout.is_empty());
     assert!(
         want.ends_with(&rest.stdout),
@@ -193,7 +218,9 @@ fn find_pid(ck: &Path) -> Option<u32> {
             continue;
         };
         if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline"))
-            && cmdline.windows(needle.len()).any(|w| w == needle.as_slice())
+            && cmdline
+                .windows(needle.len())
+                .any(|w| w == needle.as_slice())
             && cmdline.starts_with(bin().to_str()?.as_bytes())
         {
             return Some(pid);
@@ -203,7 +230,9 @@ fn find_pid(ck: &Path) -> Option<u32> {
 }
 
 fn unsafe_kill(pid: u32) {
-    let _ = Command::new("kill").args(["-USR1", &pid.to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-USR1", &pid.to_string()])
+        .status();
 }
 
 /// Takes one snapshot of `files` (with open files) and returns its path.
@@ -213,15 +242,26 @@ fn one_snapshot(tmp: &Path) -> PathBuf {
     std::fs::create_dir_all(&data).unwrap();
     let ck = tmp.join("ck");
     let mut cmd = Command::new(bin());
-    cmd.args(["run", "--migratable", "--checkpoint-every", "30ms", "--checkpoint-and-exit"])
-        .arg("--checkpoint-dir")
-        .arg(&ck)
-        .arg("--dir")
-        .arg(format!("{}::.", data.display()))
-        .arg(&wasm)
-        .arg("100000");
+    cmd.args([
+        "run",
+        "--migratable",
+        "--checkpoint-every",
+        "30ms",
+        "--checkpoint-and-exit",
+    ])
+    .arg("--checkpoint-dir")
+    .arg(&ck)
+    .arg("--dir")
+    .arg(format!("{}::.", data.display()))
+    .arg(&wasm)
+    .arg("100000");
     let out = run_with_limit(cmd, None, LIMIT, None).unwrap();
-    assert_eq!(out.code, Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.code,
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     common::chain::newest_snapshot(&ck).expect("no snapshot").1
 }
 
@@ -234,9 +274,20 @@ fn inspect_shows_what_a_snapshot_holds() {
         .arg(&snap)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    for want in ["format         version 1", "checkpoint     #1", "memory 0", "preopen        .", ") at offset", "stack"] {
+    for want in [
+        "format         version 1",
+        "checkpoint     #1",
+        "memory 0",
+        "preopen        .",
+        ") at offset",
+        "stack",
+    ] {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }
     let out = Command::new(bin())
@@ -256,18 +307,30 @@ fn corrupt_truncated_and_foreign_snapshots_are_refused_clearly() {
     let good = std::fs::read(&snap).unwrap();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("truncated", good[..good.len() / 2].to_vec(), "truncated"),
-        ("flipped", {
-            let mut b = good.clone();
-            let mid = b.len() / 2;
-            b[mid] ^= 1;
-            b
-        }, "checksum mismatch"),
-        ("foreign", b"hello, world".to_vec(), "not a Continuum snapshot"),
-        ("newer", {
-            let mut b = good.clone();
-            b[8] = 99;
-            b
-        }, "newer than this build"),
+        (
+            "flipped",
+            {
+                let mut b = good.clone();
+                let mid = b.len() / 2;
+                b[mid] ^= 1;
+                b
+            },
+            "checksum mismatch",
+        ),
+        (
+            "foreign",
+            b"hello, world".to_vec(),
+            "not a Continuum snapshot",
+        ),
+        (
+            "newer",
+            {
+                let mut b = good.clone();
+                b[8] = 99;
+                b
+            },
+            "newer than this build",
+        ),
         ("empty", Vec::new(), "truncated"),
     ];
     for (what, bytes, want) in cases {
@@ -288,11 +351,22 @@ fn corrupt_truncated_and_foreign_snapshots_are_refused_clearly() {
 fn modules_that_cannot_be_made_migratable_are_refused_with_the_reason() {
     let tmp = tempfile::tempdir().unwrap();
     let wat = tmp.path().join("tail.wat");
-    std::fs::write(&wat, r#"(module (func $f (return_call $f)) (export "_start" (func $f)))"#).unwrap();
-    let out = Command::new(bin()).args(["run", "--migratable"]).arg(&wat).output().unwrap();
+    std::fs::write(
+        &wat,
+        r#"(module (func $f (return_call $f)) (export "_start" (func $f)))"#,
+    )
+    .unwrap();
+    let out = Command::new(bin())
+        .args(["run", "--migratable"])
+        .arg(&wat)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("cannot be made migratable") && err.contains("tail call"), "{err}");
+    assert!(
+        err.contains("cannot be made migratable") && err.contains("tail call"),
+        "{err}"
+    );
     let out = Command::new(bin())
         .args(["run", "--checkpoint-every", "1s"])
         .arg(&wat)

@@ -32,14 +32,27 @@ fn build(dir: &Path, name: &str) -> PathBuf {
 fn baseline(wasm: &Path, args: &[&str], data: &Path) -> (Vec<u8>, String) {
     std::fs::create_dir_all(data).unwrap();
     let mut cmd = Command::new(bin());
-    cmd.arg("run").arg("--dir").arg(format!("{}::.", data.display())).arg(wasm).args(args);
+    cmd.arg("run")
+        .arg("--dir")
+        .arg(format!("{}::.", data.display()))
+        .arg(wasm)
+        .args(args);
     let out = run_with_limit(cmd, None, LIMIT, None).unwrap();
-    assert_eq!(out.code, Some(0), "baseline failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.code,
+        Some(0),
+        "baseline failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.stdout, render_tree(&snapshot(data, false)))
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// One `continuum node` process with a fixed port and state directory, so
@@ -66,7 +79,11 @@ impl NodeProc {
 
     /// Starts the process (with a fault armed) and waits until it serves.
     fn start(&mut self, fault: Option<&str>) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
         let mut cmd = Command::new(bin());
         cmd.args(["-v", "node", "--listen"])
             .arg(format!("127.0.0.1:{}", self.port))
@@ -81,8 +98,14 @@ impl NodeProc {
         }
         let mut child = cmd.spawn().unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert!(line.contains(&self.url), "node did not start: {line:?}; log: {}", self.log_text());
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(
+            line.contains(&self.url),
+            "node did not start: {line:?}; log: {}",
+            self.log_text()
+        );
         self.child = Some(child);
     }
 
@@ -125,9 +148,15 @@ fn follower(from: &str, id: &str) -> std::thread::JoinHandle<(Vec<u8>, continuum
         let out = Arc::new(Mutex::new(Vec::new()));
         let sink = out.clone();
         let end = Client::new()
-            .follow(from, &id, "stdout", 0, true, Duration::from_secs(60), move |b| {
-                sink.lock().unwrap().extend_from_slice(b)
-            })
+            .follow(
+                from,
+                &id,
+                "stdout",
+                0,
+                true,
+                Duration::from_secs(60),
+                move |b| sink.lock().unwrap().extend_from_slice(b),
+            )
             .expect("following the output");
         let bytes = out.lock().unwrap().clone();
         (bytes, end)
@@ -136,7 +165,9 @@ fn follower(from: &str, id: &str) -> std::thread::JoinHandle<(Vec<u8>, continuum
 
 fn start_app(client: &Client, node: &str, wasm: &Path, id: &str, args: &[&str], data: &Path) {
     std::fs::create_dir_all(data).unwrap();
-    let module = client.put_module(node, &std::fs::read(wasm).unwrap()).unwrap();
+    let module = client
+        .put_module(node, &std::fs::read(wasm).unwrap())
+        .unwrap();
     let info = client
         .start(
             node,
@@ -154,7 +185,11 @@ fn start_app(client: &Client, node: &str, wasm: &Path, id: &str, args: &[&str], 
 }
 
 fn dir_map(data: &Path) -> DirMap {
-    DirMap { host: data.display().to_string(), guest: ".".into(), read_only: false }
+    DirMap {
+        host: data.display().to_string(),
+        guest: ".".into(),
+        read_only: false,
+    }
 }
 
 fn state_on(client: &Client, node: &str, id: &str) -> Option<AppState> {
@@ -168,7 +203,10 @@ fn app_moves_between_three_nodes_many_times_with_identical_output_and_files() {
     // About 2 s of work: several moves land mid-run.
     let args = ["300000"];
     let (want_out, want_files) = baseline(&wasm, &args, &tmp.path().join("plain"));
-    let mut nodes: Vec<NodeProc> = ["a", "b", "c"].iter().map(|n| NodeProc::new(tmp.path(), n)).collect();
+    let mut nodes: Vec<NodeProc> = ["a", "b", "c"]
+        .iter()
+        .map(|n| NodeProc::new(tmp.path(), n))
+        .collect();
     for n in &mut nodes {
         n.start(None);
     }
@@ -187,7 +225,11 @@ fn app_moves_between_three_nodes_many_times_with_identical_output_and_files() {
         std::fs::create_dir_all(data(next)).unwrap();
         // Pre-copy and stop-and-copy in turn.
         let precopy = moves % 2 == 0;
-        let req = MigrateRequest { to: nodes[next].url.clone(), dirs: vec![dir_map(&data(next))], precopy };
+        let req = MigrateRequest {
+            to: nodes[next].url.clone(),
+            dirs: vec![dir_map(&data(next))],
+            precopy,
+        };
         match client.migrate(&nodes[at].url, "files", &req) {
             Ok(r) => {
                 assert_eq!(r.outcome, MigrateOutcome::Moved, "{r:?}");
@@ -199,7 +241,11 @@ fn app_moves_between_three_nodes_many_times_with_identical_output_and_files() {
             // The app finished: no more moves.
             Err(e) => {
                 let s = state_on(&client, &nodes[at].url, "files");
-                assert_eq!(s, Some(AppState::Exited), "migrate failed with the app {s:?}: {e}");
+                assert_eq!(
+                    s,
+                    Some(AppState::Exited),
+                    "migrate failed with the app {s:?}: {e}"
+                );
                 break;
             }
         }
@@ -209,23 +255,41 @@ fn app_moves_between_three_nodes_many_times_with_identical_output_and_files() {
     assert_eq!(end.state, AppState::Exited);
     assert_eq!(end.exit_code, Some(0));
     assert_eq!(end.node, nodes[at].url);
-    assert!(got == want_out, "followed output differs after {moves} moves:\n{}", common::diff(
-        &String::from_utf8_lossy(&want_out),
-        &String::from_utf8_lossy(&got),
-        20
-    ));
-    assert_eq!(render_tree(&snapshot(&data(at), false)), want_files, "files differ after {moves} moves");
+    assert!(
+        got == want_out,
+        "followed output differs after {moves} moves:\n{}",
+        common::diff(
+            &String::from_utf8_lossy(&want_out),
+            &String::from_utf8_lossy(&got),
+            20
+        )
+    );
+    assert_eq!(
+        render_tree(&snapshot(&data(at), false)),
+        want_files,
+        "files differ after {moves} moves"
+    );
     // A late follower, from any node the app passed through, reads the
     // same stream (nodes it came back to hold all of it, in order).
     for n in &nodes {
         let mut again = Vec::new();
         let end = client
-            .follow(n.url.clone(), "files", "stdout", 0, true, Duration::from_secs(5), |b| {
-                again.extend_from_slice(b)
-            })
+            .follow(
+                n.url.clone(),
+                "files",
+                "stdout",
+                0,
+                true,
+                Duration::from_secs(5),
+                |b| again.extend_from_slice(b),
+            )
             .unwrap();
         assert_eq!(end.node, nodes[at].url);
-        assert!(again == want_out, "late follower from {} got other output", n.url);
+        assert!(
+            again == want_out,
+            "late follower from {} got other output",
+            n.url
+        );
     }
     // Exactly one node finished it; the others handed it on.
     for (i, n) in nodes.iter().enumerate() {
@@ -242,7 +306,10 @@ fn app_moves_between_three_nodes_many_times_with_identical_output_and_files() {
 /// Which node must finish the app when the fault hits at `step`.
 fn finishes_at_target(step: &str) -> bool {
     let order = continuum_node::fault::STEPS;
-    let decision = order.iter().position(|s| *s == "source-after-decision").unwrap();
+    let decision = order
+        .iter()
+        .position(|s| *s == "source-after-decision")
+        .unwrap();
     order.iter().position(|s| *s == step).unwrap() >= decision
 }
 
@@ -255,10 +322,21 @@ fn fault_case(step: &str, wasm: &Path, args: &[&str], want_out: &[u8]) {
     dst.start((!source_fault).then_some(step));
     let client = Client::new();
     let id = "victim";
-    start_app(&client, &src.url, wasm, id, args, &tmp.path().join("src-data"));
+    start_app(
+        &client,
+        &src.url,
+        wasm,
+        id,
+        args,
+        &tmp.path().join("src-data"),
+    );
     let follow = follower(&src.url, id);
     std::thread::sleep(Duration::from_millis(300));
-    let req = MigrateRequest { to: dst.url.clone(), dirs: vec![], precopy: true };
+    let req = MigrateRequest {
+        to: dst.url.clone(),
+        dirs: vec![],
+        precopy: true,
+    };
     let answer = client.migrate(&src.url, id, &req);
     let victim = if source_fault { &mut src } else { &mut dst };
     assert!(
@@ -267,22 +345,44 @@ fn fault_case(step: &str, wasm: &Path, args: &[&str], want_out: &[u8]) {
     );
     // What the caller was told must not contradict where the app ends.
     match &answer {
-        Ok(r) if r.outcome == MigrateOutcome::Moved => panic!("{step}: reported moved although a node died: {r:?}"),
-        Ok(r) if r.outcome == MigrateOutcome::Aborted => assert!(!finishes_at_target(step), "{step}: {r:?}"),
+        Ok(r) if r.outcome == MigrateOutcome::Moved => {
+            panic!("{step}: reported moved although a node died: {r:?}")
+        }
+        Ok(r) if r.outcome == MigrateOutcome::Aborted => {
+            assert!(!finishes_at_target(step), "{step}: {r:?}")
+        }
         _ => {}
     }
     victim.start(None);
     let (got, end) = follow.join().unwrap();
-    let want_node = if finishes_at_target(step) { &dst.url } else { &src.url };
-    assert_eq!(end.state, AppState::Exited, "{step}: {end:?}\nsource log:\n{}\ntarget log:\n{}", src.log_text(), dst.log_text());
+    let want_node = if finishes_at_target(step) {
+        &dst.url
+    } else {
+        &src.url
+    };
+    assert_eq!(
+        end.state,
+        AppState::Exited,
+        "{step}: {end:?}\nsource log:\n{}\ntarget log:\n{}",
+        src.log_text(),
+        dst.log_text()
+    );
     assert_eq!(&end.node, want_node, "{step}: finished on the wrong node");
     assert!(
         got == want_out,
         "{step}: output differs:\n{}",
-        common::diff(&String::from_utf8_lossy(want_out), &String::from_utf8_lossy(&got), 20)
+        common::diff(
+            &String::from_utf8_lossy(want_out),
+            &String::from_utf8_lossy(&got),
+            20
+        )
     );
     // Never both: the other node does not run or finish it.
-    let other = if finishes_at_target(step) { &src.url } else { &dst.url };
+    let other = if finishes_at_target(step) {
+        &src.url
+    } else {
+        &dst.url
+    };
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let s = state_on(&client, other, id);
@@ -294,10 +394,17 @@ fn fault_case(step: &str, wasm: &Path, args: &[&str], want_out: &[u8]) {
         if settled {
             break;
         }
-        assert!(Instant::now() < deadline, "{step}: the other node still holds the app as {s:?}");
+        assert!(
+            Instant::now() < deadline,
+            "{step}: the other node still holds the app as {s:?}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(state_on(&client, want_node, id), Some(AppState::Exited), "{step}");
+    assert_eq!(
+        state_on(&client, want_node, id),
+        Some(AppState::Exited),
+        "{step}"
+    );
 }
 
 #[test]
@@ -326,10 +433,19 @@ fn bad_input_gets_one_clear_error_and_the_app_goes_on() {
 
     let err = client.app(&url, "nope").unwrap_err().to_string();
     assert!(err.contains("no app `nope`"), "{err}");
-    let err = client.put_module(&url, b"\0asm\x01\0\0\0garbage").unwrap_err().to_string();
+    let err = client
+        .put_module(&url, b"\0asm\x01\0\0\0garbage")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("module"), "{err}");
     let err = client
-        .start(&url, &StartRequest { module: "0".repeat(64), ..Default::default() })
+        .start(
+            &url,
+            &StartRequest {
+                module: "0".repeat(64),
+                ..Default::default()
+            },
+        )
         .unwrap_err()
         .to_string();
     assert!(err.contains("no module"), "{err}");
@@ -356,12 +472,22 @@ fn bad_input_gets_one_clear_error_and_the_app_goes_on() {
     };
     let body = continuum_node::receive::frame_offer(&offer, b"CONTSNAP but not really", b"", b"");
     let err = client.prepare(&url, &offer, &body).unwrap_err().to_string();
-    assert!(err.contains("corrupt") || err.contains("not a Continuum snapshot"), "{err}");
+    assert!(
+        err.contains("corrupt") || err.contains("not a Continuum snapshot"),
+        "{err}"
+    );
     // A dead peer: the migration fails with the cause, the app goes on.
     let dead = format!("http://127.0.0.1:{}", free_port());
-    let req = MigrateRequest { to: dead.clone(), dirs: vec![], precopy: true };
+    let req = MigrateRequest {
+        to: dead.clone(),
+        dirs: vec![],
+        precopy: true,
+    };
     let err = client.migrate(&url, "calc", &req).unwrap_err().to_string();
-    assert!(err.contains("cannot be reached") && err.contains(&dead), "{err}");
+    assert!(
+        err.contains("cannot be reached") && err.contains(&dead),
+        "{err}"
+    );
     let out = Command::new(bin())
         .args(["migrate", "calc", "--from", &url, "--to", &dead])
         .output()
@@ -369,13 +495,18 @@ fn bad_input_gets_one_clear_error_and_the_app_goes_on() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("nothing changed at") && stderr.contains("cannot be reached") && stderr.lines().count() == 1,
+        stderr.contains("nothing changed at")
+            && stderr.contains("cannot be reached")
+            && stderr.lines().count() == 1,
         "{stderr}"
     );
     let (got, end) = follow.join().unwrap();
     assert_eq!(end.state, AppState::Exited);
     assert!(got == want_out, "output differs");
     // The API describes itself.
-    let out = Command::new(bin()).args(["apps", "--node", &url]).output().unwrap();
+    let out = Command::new(bin())
+        .args(["apps", "--node", &url])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("calc"));
 }

@@ -79,7 +79,9 @@ fn ask<T>(
 ) -> Result<T, NodeError> {
     let control = {
         let apps = lock(&node.apps);
-        let entry = apps.get(id).ok_or_else(|| NodeError::UnknownApp(id.to_string()))?;
+        let entry = apps
+            .get(id)
+            .ok_or_else(|| NodeError::UnknownApp(id.to_string()))?;
         match &entry.control {
             Some(c) => c.clone(),
             None => {
@@ -119,7 +121,11 @@ pub fn stop(node: &Node, id: &str) -> Result<(), NodeError> {
     Ok(())
 }
 
-pub(crate) fn migrate_paused(node: &Node, id: &str, job: MigrateJob) -> Result<MigrateReport, NodeError> {
+pub(crate) fn migrate_paused(
+    node: &Node,
+    id: &str,
+    job: MigrateJob,
+) -> Result<MigrateReport, NodeError> {
     ask(node, id, |reply| Command::Migrate { job, reply })
 }
 
@@ -132,7 +138,13 @@ pub(crate) enum End {
 }
 
 /// The driver thread of one app.
-pub(crate) fn drive(node: Arc<Node>, id: String, mut app: Migratable, module: LoadedModule, control: Control) {
+pub(crate) fn drive(
+    node: Arc<Node>,
+    id: String,
+    mut app: Migratable,
+    module: LoadedModule,
+    control: Control,
+) {
     let end = loop {
         match app.run() {
             Ok(Outcome::Exited(code)) => break End::Exited(code),
@@ -157,7 +169,13 @@ pub(crate) fn drive(node: Arc<Node>, id: String, mut app: Migratable, module: Lo
 
 /// Serves the queued commands while paused; `Some` when the app's run here
 /// is over.
-fn serve(node: &Arc<Node>, id: &str, app: &mut Migratable, module: &LoadedModule, control: &Control) -> Option<End> {
+fn serve(
+    node: &Arc<Node>,
+    id: &str,
+    app: &mut Migratable,
+    module: &LoadedModule,
+    control: &Control,
+) -> Option<End> {
     loop {
         let cmd = lock(&control.queue).pop_front()?;
         match cmd {
@@ -193,7 +211,8 @@ fn take_checkpoint(
         return Ok(Checkpoint::Bytes(bytes));
     }
     let path = node.store.checkpoint_path(id, sequence);
-    crate::store::write_durably(&path, &bytes).map_err(NodeError::io(format!("writing {}", path.display())))?;
+    crate::store::write_durably(&path, &bytes)
+        .map_err(NodeError::io(format!("writing {}", path.display())))?;
     Ok(Checkpoint::Stored(StoredCheckpoint {
         path: path.display().to_string(),
         bytes: bytes.len() as u64,

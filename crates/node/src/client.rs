@@ -61,7 +61,12 @@ impl Client {
             .map_err(|e| Self::unreachable(base, e))
     }
 
-    fn post_json<B: serde::Serialize>(&self, base: &str, path: &str, body: &B) -> Result<Resp, NodeError> {
+    fn post_json<B: serde::Serialize>(
+        &self,
+        base: &str,
+        path: &str,
+        body: &B,
+    ) -> Result<Resp, NodeError> {
         self.agent
             .post(Self::url(base, path))
             .config()
@@ -71,7 +76,13 @@ impl Client {
             .map_err(|e| Self::unreachable(base, e))
     }
 
-    fn post_bytes(&self, base: &str, path: &str, body: &[u8], timeout: Duration) -> Result<Resp, NodeError> {
+    fn post_bytes(
+        &self,
+        base: &str,
+        path: &str,
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<Resp, NodeError> {
         self.agent
             .post(Self::url(base, path))
             .config()
@@ -131,12 +142,20 @@ impl Client {
     }
 
     pub fn stop(&self, base: &str, id: &str) -> Result<AppInfo, NodeError> {
-        Self::json(base, self.post_bytes(base, &format!("/v1/apps/{id}/stop"), b"", CALL_TIMEOUT)?)
+        Self::json(
+            base,
+            self.post_bytes(base, &format!("/v1/apps/{id}/stop"), b"", CALL_TIMEOUT)?,
+        )
     }
 
     /// A snapshot of the running app (its module embedded).
     pub fn checkpoint(&self, base: &str, id: &str) -> Result<Vec<u8>, NodeError> {
-        let mut resp = self.post_bytes(base, &format!("/v1/apps/{id}/checkpoint"), b"", TRANSFER_TIMEOUT)?;
+        let mut resp = self.post_bytes(
+            base,
+            &format!("/v1/apps/{id}/checkpoint"),
+            b"",
+            TRANSFER_TIMEOUT,
+        )?;
         check(base, &mut resp)?;
         resp.body_mut()
             .with_config()
@@ -145,12 +164,24 @@ impl Client {
             .map_err(|e| Self::unreachable(base, e))
     }
 
-    pub fn migrate(&self, base: &str, id: &str, req: &MigrateRequest) -> Result<MigrateReport, NodeError> {
-        Self::json(base, self.post_json(base, &format!("/v1/apps/{id}/migrate"), req)?)
+    pub fn migrate(
+        &self,
+        base: &str,
+        id: &str,
+        req: &MigrateRequest,
+    ) -> Result<MigrateReport, NodeError> {
+        Self::json(
+            base,
+            self.post_json(base, &format!("/v1/apps/{id}/migrate"), req)?,
+        )
     }
 
     /// What `base` knows of a migration; `None` when it has no record.
-    pub fn migration_status(&self, base: &str, id: &str) -> Result<Option<MigrationStatus>, NodeError> {
+    pub fn migration_status(
+        &self,
+        base: &str,
+        id: &str,
+    ) -> Result<Option<MigrationStatus>, NodeError> {
         let resp = self.get(base, &format!("/v1/migrations/{id}"))?;
         if resp.status() == 404 {
             return Ok(None);
@@ -159,7 +190,12 @@ impl Client {
     }
 
     /// Sends a prepare body framed by [`crate::receive::frame_offer`].
-    pub fn prepare(&self, base: &str, offer: &MigrationOffer, body: &[u8]) -> Result<MigrationStatus, NodeError> {
+    pub fn prepare(
+        &self,
+        base: &str,
+        offer: &MigrationOffer,
+        body: &[u8],
+    ) -> Result<MigrationStatus, NodeError> {
         let path = format!("/v1/migrations/{}/prepare", offer.migration);
         Self::json(base, self.post_bytes(base, &path, body, TRANSFER_TIMEOUT)?)
     }
@@ -231,7 +267,8 @@ impl Client {
                 for rec in self.output(&base, id, stream, offset, follow)? {
                     match rec? {
                         OutputRecord::Data { offset: at, data } => {
-                            let bytes = crate::logs::decode_data(&data).map_err(NodeError::BadRequest)?;
+                            let bytes =
+                                crate::logs::decode_data(&data).map_err(NodeError::BadRequest)?;
                             let end = at + bytes.len() as u64;
                             if at > offset {
                                 return Err(NodeError::BadRequest(format!(
@@ -247,8 +284,17 @@ impl Client {
                             moved = Some((at, to));
                             return Ok(None);
                         }
-                        OutputRecord::End { offset: at, state, exit_code } => {
-                            return Ok(Some(FollowEnd { node: base.clone(), offset: at, state, exit_code }));
+                        OutputRecord::End {
+                            offset: at,
+                            state,
+                            exit_code,
+                        } => {
+                            return Ok(Some(FollowEnd {
+                                node: base.clone(),
+                                offset: at,
+                                state,
+                                exit_code,
+                            }));
                         }
                     }
                 }
@@ -262,15 +308,25 @@ impl Client {
                         failing_since = None;
                     }
                     None if !follow => {
-                        return Ok(FollowEnd { node: base, offset, state: AppState::Running, exit_code: None });
+                        return Ok(FollowEnd {
+                            node: base,
+                            offset,
+                            state: AppState::Running,
+                            exit_code: None,
+                        });
                     }
                     // The stream ended without a last record: the node went away.
-                    None => wait(&mut failing_since, retry_for, || NodeError::PeerUnreachable {
-                        url: base.clone(),
-                        cause: "the output stream ended early".into(),
+                    None => wait(&mut failing_since, retry_for, || {
+                        NodeError::PeerUnreachable {
+                            url: base.clone(),
+                            cause: "the output stream ended early".into(),
+                        }
                     })?,
                 },
-                Err(e @ (NodeError::PeerUnreachable { .. } | NodeError::PeerRefused { status: 500.., .. })) => {
+                Err(
+                    e @ (NodeError::PeerUnreachable { .. }
+                    | NodeError::PeerRefused { status: 500.., .. }),
+                ) => {
                     wait(&mut failing_since, retry_for, || e)?;
                 }
                 Err(e) => return Err(e),
@@ -279,7 +335,11 @@ impl Client {
     }
 }
 
-fn wait(since: &mut Option<Instant>, limit: Duration, err: impl FnOnce() -> NodeError) -> Result<(), NodeError> {
+fn wait(
+    since: &mut Option<Instant>,
+    limit: Duration,
+    err: impl FnOnce() -> NodeError,
+) -> Result<(), NodeError> {
     let t = *since.get_or_insert_with(Instant::now);
     if t.elapsed() >= limit {
         return Err(err());
@@ -307,7 +367,13 @@ fn check(base: &str, resp: &mut Resp) -> Result<(), NodeError> {
     let text = resp.body_mut().read_to_string().unwrap_or_default();
     let message = serde_json::from_str::<ErrorBody>(&text)
         .map(|b| b.error)
-        .unwrap_or_else(|_| if text.is_empty() { format!("HTTP {status}") } else { text });
+        .unwrap_or_else(|_| {
+            if text.is_empty() {
+                format!("HTTP {status}")
+            } else {
+                text
+            }
+        });
     Err(NodeError::PeerRefused {
         url: base.to_string(),
         status,

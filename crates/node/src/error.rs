@@ -33,7 +33,11 @@ pub enum NodeError {
     #[error("the peer node {url} cannot be reached: {cause}")]
     PeerUnreachable { url: String, cause: String },
     #[error("the peer node {url} refused: {message}")]
-    PeerRefused { url: String, status: u16, message: String },
+    PeerRefused {
+        url: String,
+        status: u16,
+        message: String,
+    },
     #[error("the app ended before the request could be served")]
     AppGone,
     #[error("I/O error on the node's state ({what}): {source}")]
@@ -79,7 +83,11 @@ pub fn check_id(id: &str) -> Result<(), NodeError> {
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if ok { Ok(()) } else { Err(NodeError::BadId(id.to_string())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(NodeError::BadId(id.to_string()))
+    }
 }
 
 #[cfg(test)]
@@ -91,7 +99,16 @@ mod tests {
         for ok in ["app", "a.b-c_1", &"x".repeat(64)] {
             assert!(check_id(ok).is_ok(), "{ok}");
         }
-        for bad in ["", ".", "..", "../x", "a/b", "a b", &"x".repeat(65), ".hidden"] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x",
+            "a/b",
+            "a b",
+            &"x".repeat(65),
+            ".hidden",
+        ] {
             assert!(matches!(check_id(bad), Err(NodeError::BadId(_))), "{bad}");
         }
     }

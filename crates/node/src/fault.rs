@@ -20,7 +20,11 @@ pub const STEPS: &[&str] = &[
 fn armed() -> Option<&'static str> {
     static FAULT: OnceLock<Option<String>> = OnceLock::new();
     FAULT
-        .get_or_init(|| std::env::var("CONTINUUM_FAULT").ok().filter(|s| !s.is_empty()))
+        .get_or_init(|| {
+            std::env::var("CONTINUUM_FAULT")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
         .as_deref()
 }
 

@@ -107,7 +107,10 @@ fn read_from(
             Ok(n) => n,
         };
         let data = base64::engine::general_purpose::STANDARD.encode(&buf[..n]);
-        if !send(OutputRecord::Data { offset: offset + done, data }) {
+        if !send(OutputRecord::Data {
+            offset: offset + done,
+            data,
+        }) {
             return Err(());
         }
         done += n as u64;

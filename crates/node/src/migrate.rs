@@ -23,7 +23,11 @@ use std::time::Instant;
 
 /// `POST /v1/apps/{id}/migrate`: the whole migration, from the request to
 /// the report. The app keeps running until the paused phase.
-pub fn migrate(node: &Arc<Node>, id: &str, request: MigrateRequest) -> Result<MigrateReport, NodeError> {
+pub fn migrate(
+    node: &Arc<Node>,
+    id: &str,
+    request: MigrateRequest,
+) -> Result<MigrateReport, NodeError> {
     let started = Instant::now();
     let to = request.to.trim_end_matches('/').to_string();
     if to == node.url {
@@ -32,7 +36,9 @@ pub fn migrate(node: &Arc<Node>, id: &str, request: MigrateRequest) -> Result<Mi
     let record = node.record(id)?;
     {
         let mut apps = lock(&node.apps);
-        let entry = apps.get_mut(id).ok_or_else(|| NodeError::UnknownApp(id.to_string()))?;
+        let entry = apps
+            .get_mut(id)
+            .ok_or_else(|| NodeError::UnknownApp(id.to_string()))?;
         if entry.control.is_none() {
             return Err(NodeError::NotRunning {
                 id: id.to_string(),
@@ -40,7 +46,9 @@ pub fn migrate(node: &Arc<Node>, id: &str, request: MigrateRequest) -> Result<Mi
             });
         }
         if entry.busy {
-            return Err(NodeError::BadRequest(format!("app `{id}` is already being migrated or stopped")));
+            return Err(NodeError::BadRequest(format!(
+                "app `{id}` is already being migrated or stopped"
+            )));
         }
         entry.busy = true;
     }
@@ -55,7 +63,10 @@ pub fn migrate(node: &Arc<Node>, id: &str, request: MigrateRequest) -> Result<Mi
         let mut job = MigrateJob {
             migration: migration.clone(),
             precopy: None,
-            request: MigrateRequest { to: to.clone(), ..request },
+            request: MigrateRequest {
+                to: to.clone(),
+                ..request
+            },
             started,
             precopy_rounds: 0,
             precopy_bytes: 0,
@@ -91,7 +102,8 @@ fn precopy_rounds(node: &Node, id: &str, job: &mut MigrateJob) -> Result<(), Nod
         let images = reader.round(&mut state).ok_or(NodeError::AppGone)?;
         let round = encode(&images);
         append(&path, &round)?;
-        node.client.precopy_round(&job.request.to, &job.migration, &round)?;
+        node.client
+            .precopy_round(&job.request.to, &job.migration, &round)?;
         job.precopy_rounds += 1;
         if state.bytes_sent - before < SMALL_ROUND {
             break;
@@ -200,7 +212,10 @@ pub(crate) fn handoff(
     }
     lock(&node.migrations).insert(
         journal.id.clone(),
-        crate::node::MigrationEntry { record: journal.clone(), waiting: None },
+        crate::node::MigrationEntry {
+            record: journal.clone(),
+            waiting: None,
+        },
     );
     mark(&mut report, "journal");
     fault::point("source-after-journal");

@@ -71,7 +71,9 @@ pub struct Node {
 
 impl std::fmt::Debug for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Node").field("url", &self.url).finish_non_exhaustive()
+        f.debug_struct("Node")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -225,7 +227,12 @@ impl Node {
             let mut wasi = b.build()?;
             self.redirect_output(&mut wasi, &id, true)?;
             let guest = Guest::new(wasi, limits(req.max_memory));
-            Ok(Migratable::new(&module.prepared, &module.module, &module.linker, guest)?)
+            Ok(Migratable::new(
+                &module.prepared,
+                &module.module,
+                &module.linker,
+                guest,
+            )?)
         })();
         let app = match result {
             Ok(app) => app,
@@ -261,10 +268,18 @@ impl Node {
 
     /// Sends the guest's stdout and stderr to the app's logs (`fresh`:
     /// start them empty) and its stdin to /dev/null.
-    pub(crate) fn redirect_output(&self, wasi: &mut WasiCtx, id: &str, fresh: bool) -> Result<(), NodeError> {
+    pub(crate) fn redirect_output(
+        &self,
+        wasi: &mut WasiCtx,
+        id: &str,
+        fresh: bool,
+    ) -> Result<(), NodeError> {
         std::fs::create_dir_all(self.store.app_dir(id))
             .map_err(NodeError::io(format!("creating the directory of app {id}")))?;
-        for (stream, s) in [(StdStream::Stdout, Stream::Stdout), (StdStream::Stderr, Stream::Stderr)] {
+        for (stream, s) in [
+            (StdStream::Stdout, Stream::Stdout),
+            (StdStream::Stderr, Stream::Stderr),
+        ] {
             let path = self.store.log_path(id, s);
             let file = std::fs::OpenOptions::new()
                 .create(true)
@@ -273,7 +288,8 @@ impl Node {
                 .open(&path)
                 .map_err(NodeError::io(format!("opening {}", path.display())))?;
             if fresh {
-                file.set_len(0).map_err(NodeError::io(format!("truncating {}", path.display())))?;
+                file.set_len(0)
+                    .map_err(NodeError::io(format!("truncating {}", path.display())))?;
             }
             wasi.redirect_stdio(stream, OwnedFd::from(file));
         }
@@ -312,7 +328,10 @@ impl Node {
 
     /// Fills in the current ends of the output streams.
     pub(crate) fn with_ends(&self, mut info: AppInfo) -> AppInfo {
-        for (s, stream) in [(Stream::Stdout, &mut info.stdout), (Stream::Stderr, &mut info.stderr)] {
+        for (s, stream) in [
+            (Stream::Stdout, &mut info.stdout),
+            (Stream::Stderr, &mut info.stderr),
+        ] {
             let len = std::fs::metadata(self.store.log_path(&info.id, s))
                 .map(|m| m.len())
                 .unwrap_or(0);
@@ -350,9 +369,15 @@ impl Node {
     }
 
     /// Changes an app's record (and persists it).
-    pub(crate) fn update_app(&self, id: &str, f: impl FnOnce(&mut AppRecord)) -> Result<(), NodeError> {
+    pub(crate) fn update_app(
+        &self,
+        id: &str,
+        f: impl FnOnce(&mut AppRecord),
+    ) -> Result<(), NodeError> {
         let mut apps = lock(&self.apps);
-        let entry = apps.get_mut(id).ok_or_else(|| NodeError::UnknownApp(id.to_string()))?;
+        let entry = apps
+            .get_mut(id)
+            .ok_or_else(|| NodeError::UnknownApp(id.to_string()))?;
         f(&mut entry.record);
         self.store.save_app(&entry.record)
     }

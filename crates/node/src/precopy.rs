@@ -60,12 +60,17 @@ pub fn decode(mut b: &[u8]) -> Result<Vec<MemoryImage>, NodeError> {
             let offset = u64_(&mut b)?;
             let len = usize::try_from(u64_(&mut b)?)
                 .map_err(|_| NodeError::BadRequest("pre-copy run too long".into()))?;
-            runs.push(MemoryRun { offset, data: take(&mut b, len)?.to_vec() });
+            runs.push(MemoryRun {
+                offset,
+                data: take(&mut b, len)?.to_vec(),
+            });
         }
         images.push(MemoryImage { index, pages, runs });
     }
     if !b.is_empty() {
-        return Err(NodeError::BadRequest("trailing bytes after a pre-copy round".into()));
+        return Err(NodeError::BadRequest(
+            "trailing bytes after a pre-copy round".into(),
+        ));
     }
     Ok(images)
 }
@@ -85,22 +90,29 @@ pub(crate) fn append(path: &Path, round: &[u8]) -> Result<(), NodeError> {
 
 pub(crate) fn sync(path: &Path) -> Result<(), NodeError> {
     match std::fs::File::open(path) {
-        Ok(f) => f.sync_all().map_err(NodeError::io(format!("syncing {}", path.display()))),
+        Ok(f) => f
+            .sync_all()
+            .map_err(NodeError::io(format!("syncing {}", path.display()))),
         Err(_) => Ok(()),
     }
 }
 
 /// The full snapshot a journaled delta stands for: the rounds in
 /// `MID.rounds` applied, then the delta.
-pub(crate) fn complete_from_rounds(rounds_path: &Path, delta: Snapshot) -> Result<Snapshot, String> {
-    let bytes = std::fs::read(rounds_path).map_err(|e| format!("{}: {e}", rounds_path.display()))?;
+pub(crate) fn complete_from_rounds(
+    rounds_path: &Path,
+    delta: Snapshot,
+) -> Result<Snapshot, String> {
+    let bytes =
+        std::fs::read(rounds_path).map_err(|e| format!("{}: {e}", rounds_path.display()))?;
     let mut acc = Accumulator::default();
     let mut b = &bytes[..];
     while !b.is_empty() {
         let len = b.get(..8).ok_or("truncated rounds file")?;
         let len = u64::from_le_bytes(len.try_into().expect("8")) as usize;
         let round = b.get(8..8 + len).ok_or("truncated rounds file")?;
-        acc.apply(&decode(round).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        acc.apply(&decode(round).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
         b = &b[8 + len..];
     }
     acc.complete(delta).map_err(|e| e.to_string())

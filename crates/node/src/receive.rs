@@ -34,23 +34,37 @@ pub fn parse_offer(body: &[u8]) -> Result<OfferBody<'_>, NodeError> {
     let json = body.get(4..4 + len).ok_or_else(|| bad("truncated offer"))?;
     let offer: MigrationOffer = serde_json::from_slice(json).map_err(|e| bad(&e.to_string()))?;
     if offer.version != API_VERSION {
-        return Err(bad(&format!("version {} (this node speaks {API_VERSION})", offer.version)));
+        return Err(bad(&format!(
+            "version {} (this node speaks {API_VERSION})",
+            offer.version
+        )));
     }
     let rest = &body[4 + len..];
     let history = offer.stdout_history.checked_add(offer.stderr_history);
     let snap_len = history
         .and_then(|h| (rest.len() as u64).checked_sub(h))
-        .ok_or_else(|| bad("shorter than the output history it announces"))? as usize;
+        .ok_or_else(|| bad("shorter than the output history it announces"))?
+        as usize;
     if offer.stdout_history > offer.stdout_offset || offer.stderr_history > offer.stderr_offset {
         return Err(bad("more output history than output"));
     }
     let (snapshot, logs) = rest.split_at(snap_len);
     let (stdout, stderr) = logs.split_at(offer.stdout_history as usize);
-    Ok(OfferBody { offer, snapshot, stdout, stderr })
+    Ok(OfferBody {
+        offer,
+        snapshot,
+        stdout,
+        stderr,
+    })
 }
 
 /// Frames a prepare body (see [`parse_offer`]).
-pub fn frame_offer(offer: &MigrationOffer, snapshot: &[u8], stdout: &[u8], stderr: &[u8]) -> Vec<u8> {
+pub fn frame_offer(
+    offer: &MigrationOffer,
+    snapshot: &[u8],
+    stdout: &[u8],
+    stderr: &[u8],
+) -> Vec<u8> {
     let json = serde_json::to_vec(offer).expect("offers serialise");
     let mut out = Vec::with_capacity(4 + json.len() + snapshot.len() + stdout.len() + stderr.len());
     out.extend_from_slice(&(json.len() as u32).to_le_bytes());
@@ -64,9 +78,16 @@ pub fn frame_offer(offer: &MigrationOffer, snapshot: &[u8], stdout: &[u8], stder
 /// `POST /v1/migrations/{id}/prepare`.
 pub fn prepare(node: &Arc<Node>, id: &str, body: &[u8]) -> Result<MigrationStatus, NodeError> {
     check_id(id)?;
-    let OfferBody { offer, snapshot: snap_bytes, stdout, stderr } = parse_offer(body)?;
+    let OfferBody {
+        offer,
+        snapshot: snap_bytes,
+        stdout,
+        stderr,
+    } = parse_offer(body)?;
     if offer.migration != id {
-        return Err(NodeError::BadRequest("the offer names another migration".into()));
+        return Err(NodeError::BadRequest(
+            "the offer names another migration".into(),
+        ));
     }
     check_id(&offer.app)?;
     if let Some(m) = lock(&node.migrations).get(id) {
@@ -154,9 +175,15 @@ pub(crate) fn restore(
     for (i, p) in snapshot.body.wasi.preopens.iter().enumerate() {
         let host = dirs
             .entry(p.guest_name.clone())
-            .or_insert_with(|| node.store.app_dir(&offer.app).join("fs").join(i.to_string()))
+            .or_insert_with(|| {
+                node.store
+                    .app_dir(&offer.app)
+                    .join("fs")
+                    .join(i.to_string())
+            })
             .clone();
-        std::fs::create_dir_all(&host).map_err(NodeError::io(format!("creating {}", host.display())))?;
+        std::fs::create_dir_all(&host)
+            .map_err(NodeError::io(format!("creating {}", host.display())))?;
         given.push(DirMap {
             host: host.display().to_string(),
             guest: p.guest_name.clone(),
@@ -165,16 +192,28 @@ pub(crate) fn restore(
     }
     let mut wasi = continuum_wasi::WasiCtx::from_state(snapshot.body.wasi.clone(), &dirs)?;
     if let Some((out, err)) = history {
-        std::fs::create_dir_all(node.store.app_dir(&offer.app))
-            .map_err(NodeError::io(format!("creating the directory of app {}", offer.app)))?;
-        for (stream, bytes) in [(crate::store::Stream::Stdout, out), (crate::store::Stream::Stderr, err)] {
+        std::fs::create_dir_all(node.store.app_dir(&offer.app)).map_err(NodeError::io(format!(
+            "creating the directory of app {}",
+            offer.app
+        )))?;
+        for (stream, bytes) in [
+            (crate::store::Stream::Stdout, out),
+            (crate::store::Stream::Stderr, err),
+        ] {
             let path = node.store.log_path(&offer.app, stream);
-            std::fs::write(&path, bytes).map_err(NodeError::io(format!("writing {}", path.display())))?;
+            std::fs::write(&path, bytes)
+                .map_err(NodeError::io(format!("writing {}", path.display())))?;
         }
     }
     node.redirect_output(&mut wasi, &offer.app, false)?;
     let guest = Guest::new(wasi, limits(offer.max_memory));
-    let app = Migratable::restore(&module.prepared, &module.module, &module.linker, guest, snapshot)?;
+    let app = Migratable::restore(
+        &module.prepared,
+        &module.module,
+        &module.linker,
+        guest,
+        snapshot,
+    )?;
     let record = AppRecord {
         version: RECORD_VERSION,
         info: AppInfo {
@@ -259,7 +298,11 @@ pub fn abort(node: &Node, id: &str) -> Result<MigrationStatus, NodeError> {
             MigrationState::Prepared => {}
             s if m.record.role == Role::Target => return Err(decided(id, s)),
             // Only the source decides its own migrations.
-            _ => return Err(NodeError::BadRequest(format!("this node is the source of migration `{id}`"))),
+            _ => {
+                return Err(NodeError::BadRequest(format!(
+                    "this node is the source of migration `{id}`"
+                )));
+            }
         }
         let mut record = m.record.clone();
         record.state = MigrationState::Aborted;
@@ -269,7 +312,10 @@ pub fn abort(node: &Node, id: &str) -> Result<MigrationStatus, NodeError> {
         node.store.remove_snapshot(id);
         lock(&node.precopy).remove(id);
         let mut apps = lock(&node.apps);
-        if apps.get(&record.app).is_some_and(|e| e.record.info.state == AppState::Arriving) {
+        if apps
+            .get(&record.app)
+            .is_some_and(|e| e.record.info.state == AppState::Arriving)
+        {
             apps.remove(&record.app);
             let _ = std::fs::remove_file(node.store.app_dir(&record.app).join("app.json"));
         }
@@ -290,7 +336,13 @@ pub fn abort(node: &Node, id: &str) -> Result<MigrationStatus, NodeError> {
     lock(&node.precopy).remove(id);
     let _ = std::fs::remove_file(node.store.rounds_path(id));
     let status = status_of(&record);
-    migrations.insert(id.to_string(), MigrationEntry { record, waiting: None });
+    migrations.insert(
+        id.to_string(),
+        MigrationEntry {
+            record,
+            waiting: None,
+        },
+    );
     Ok(status)
 }
 
@@ -325,7 +377,10 @@ mod tests {
         let framed = frame_offer(&o, b"SNAPSHOT", b"out", b"er");
         let b = parse_offer(&framed).unwrap();
         assert_eq!((b.offer.stdout_offset, b.offer.stderr_offset), (7, 9));
-        assert_eq!((b.snapshot, b.stdout, b.stderr), (&b"SNAPSHOT"[..], &b"out"[..], &b"er"[..]));
+        assert_eq!(
+            (b.snapshot, b.stdout, b.stderr),
+            (&b"SNAPSHOT"[..], &b"out"[..], &b"er"[..])
+        );
         o.stdout_history = 100;
         let err = |b: &[u8]| parse_offer(b).unwrap_err().to_string();
         assert!(err(&frame_offer(&o, b"", b"", b"")).contains("output history"));

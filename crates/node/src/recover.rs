@@ -66,7 +66,9 @@ pub(crate) fn recover(node: &Arc<Node>) {
                     Ok(()) => continue,
                     // Kept prepared without a guest: a commit then fails
                     // loudly, an abort still works.
-                    Err(e) => tracing::error!(migration = %m.id, "cannot restore the prepared app again: {e}"),
+                    Err(e) => {
+                        tracing::error!(migration = %m.id, "cannot restore the prepared app again: {e}")
+                    }
                 }
             }
             (Role::Target, MigrationState::Committed) => {
@@ -74,7 +76,13 @@ pub(crate) fn recover(node: &Arc<Node>) {
             }
             _ => {}
         }
-        lock(&node.migrations).insert(m.id.clone(), MigrationEntry { record: m, waiting: None });
+        lock(&node.migrations).insert(
+            m.id.clone(),
+            MigrationEntry {
+                record: m,
+                waiting: None,
+            },
+        );
     }
     for (id, mut record) in apps {
         let state = record.info.state;
@@ -83,7 +91,10 @@ pub(crate) fn recover(node: &Arc<Node>) {
             continue;
         }
         if state == AppState::Arriving
-            && !record.recover_from.as_ref().is_some_and(|m| committed_here.contains(m))
+            && !record
+                .recover_from
+                .as_ref()
+                .is_some_and(|m| committed_here.contains(m))
         {
             // Its migration was aborted (or never journaled): not ours.
             continue;
@@ -119,13 +130,18 @@ fn insert(node: &Node, record: AppRecord) {
     let _ = node.store.save_app(&record);
     lock(&node.apps).insert(
         record.info.id.clone(),
-        crate::node::AppEntry { record, control: None, busy: false },
+        crate::node::AppEntry {
+            record,
+            control: None,
+            busy: false,
+        },
     );
 }
 
 fn load_snapshot(node: &Node, m: &MigrationRecord) -> Result<(MigrationOffer, Snapshot), String> {
     let offer = m.offer.clone().ok_or("the journal record has no offer")?;
-    let bytes = std::fs::read(node.store.snapshot_path(&m.id)).map_err(|e| format!("snapshot: {e}"))?;
+    let bytes =
+        std::fs::read(node.store.snapshot_path(&m.id)).map_err(|e| format!("snapshot: {e}"))?;
     let mut snapshot = Snapshot::decode(&bytes).map_err(|e| e.to_string())?;
     if snapshot.header.delta {
         snapshot = crate::precopy::complete_from_rounds(&node.store.rounds_path(&m.id), snapshot)?;
@@ -137,13 +153,16 @@ fn load_snapshot(node: &Node, m: &MigrationRecord) -> Result<(MigrationOffer, Sn
 fn rebuild_waiting(node: &Arc<Node>, m: &MigrationRecord) -> Result<(), String> {
     let (offer, snapshot) = load_snapshot(node, m)?;
     let module = node.module(&offer.module).map_err(|e| e.to_string())?;
-    let (app, mut record) =
-        crate::receive::restore(node, &offer, &snapshot, &module, None).map_err(|e| e.to_string())?;
+    let (app, mut record) = crate::receive::restore(node, &offer, &snapshot, &module, None)
+        .map_err(|e| e.to_string())?;
     record.info.state = AppState::Arriving;
     insert(node, record);
     lock(&node.migrations).insert(
         m.id.clone(),
-        MigrationEntry { record: m.clone(), waiting: Some(Waiting { app, module }) },
+        MigrationEntry {
+            record: m.clone(),
+            waiting: Some(Waiting { app, module }),
+        },
     );
     Ok(())
 }
@@ -176,9 +195,14 @@ fn relaunch(node: &Arc<Node>, record: AppRecord, mid: &str) -> Result<(), String
         .map_err(|e| e.to_string())?;
     lock(&node.apps).insert(
         record.info.id.clone(),
-        crate::node::AppEntry { record: record.clone(), control: None, busy: true },
+        crate::node::AppEntry {
+            record: record.clone(),
+            control: None,
+            busy: true,
+        },
     );
-    node.launch(record, app, module).map_err(|e| e.to_string())?;
+    node.launch(record, app, module)
+        .map_err(|e| e.to_string())?;
     tracing::info!(app = %m.app, migration = mid, "app rebuilt from its snapshot after a restart");
     Ok(())
 }
@@ -207,7 +231,9 @@ fn resolve_once(node: &Arc<Node>) {
                 }
             }
             Role::Target => match node.client.migration_status(&r.peer, &r.id) {
-                Ok(Some(s)) if matches!(s.state, MigrationState::Committed | MigrationState::Done) => {
+                Ok(Some(s))
+                    if matches!(s.state, MigrationState::Committed | MigrationState::Done) =>
+                {
                     if let Err(e) = crate::receive::commit(node, &r.id) {
                         tracing::error!(migration = %r.id, "cannot commit: {e}");
                     }

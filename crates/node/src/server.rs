@@ -22,18 +22,27 @@ struct ApiError(NodeError);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if status.is_server_error() {
             tracing::warn!("{}", self.0);
         }
-        (status, axum::Json(ErrorBody { error: self.0.to_string() })).into_response()
+        (
+            status,
+            axum::Json(ErrorBody {
+                error: self.0.to_string(),
+            }),
+        )
+            .into_response()
     }
 }
 
 type Reply<T> = Result<T, ApiError>;
 
 /// Runs `f` on a blocking thread: guests, disks and peers are slow.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, NodeError> + Send + 'static) -> Reply<T> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, NodeError> + Send + 'static,
+) -> Reply<T> {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r.map_err(ApiError),
         Err(e) => Err(ApiError(NodeError::Io {
@@ -44,7 +53,8 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, NodeError> + 
 }
 
 fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Reply<T> {
-    serde_json::from_slice(body).map_err(|e| ApiError(NodeError::BadRequest(format!("bad JSON body: {e}"))))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError(NodeError::BadRequest(format!("bad JSON body: {e}"))))
 }
 
 fn json<T: serde::Serialize>(v: T) -> Response {
@@ -128,13 +138,22 @@ async fn output(
     Query(q): Query<OutputQuery>,
 ) -> Reply<Response> {
     let stream = Stream::parse(&q.stream).ok_or_else(|| {
-        ApiError(NodeError::BadRequest(format!("unknown stream `{}` (stdout or stderr)", q.stream)))
+        ApiError(NodeError::BadRequest(format!(
+            "unknown stream `{}` (stdout or stderr)",
+            q.stream
+        )))
     })?;
     let rx = blocking(move || crate::logs::follow(node, id, stream, q.offset, q.follow)).await?;
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|line| (Ok::<_, std::io::Error>(line), rx))
+        rx.recv()
+            .await
+            .map(|line| (Ok::<_, std::io::Error>(line), rx))
     });
-    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], Body::from_stream(body)).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(body),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -150,9 +169,11 @@ async fn checkpoint(
 ) -> Reply<Response> {
     let ck = blocking(move || crate::app::checkpoint(&node, &id, q.store)).await?;
     Ok(match ck {
-        crate::app::Checkpoint::Bytes(b) => {
-            ([(header::CONTENT_TYPE, "application/vnd.continuum.snapshot")], b).into_response()
-        }
+        crate::app::Checkpoint::Bytes(b) => (
+            [(header::CONTENT_TYPE, "application/vnd.continuum.snapshot")],
+            b,
+        )
+            .into_response(),
         crate::app::Checkpoint::Stored(s) => json(s),
     })
 }
@@ -166,36 +187,60 @@ async fn stop(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Reply<Re
     Ok(json(info))
 }
 
-async fn migrate(State(node): State<Arc<Node>>, Path(id): Path<String>, body: Bytes) -> Reply<Response> {
+async fn migrate(
+    State(node): State<Arc<Node>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply<Response> {
     let req: MigrateRequest = parse_json(&body)?;
-    Ok(json(blocking(move || crate::migrate::migrate(&node, &id, req)).await?))
+    Ok(json(
+        blocking(move || crate::migrate::migrate(&node, &id, req)).await?,
+    ))
 }
 
 async fn migration(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Reply<Response> {
     Ok(json(blocking(move || node.migration(&id)).await?))
 }
 
-async fn precopy(State(node): State<Arc<Node>>, Path(id): Path<String>, body: Bytes) -> Reply<Response> {
+async fn precopy(
+    State(node): State<Arc<Node>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply<Response> {
     blocking(move || crate::precopy::receive_round(&node, &id, &body)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn prepare(State(node): State<Arc<Node>>, Path(id): Path<String>, body: Bytes) -> Reply<Response> {
-    Ok(json(blocking(move || crate::receive::prepare(&node, &id, &body)).await?))
+async fn prepare(
+    State(node): State<Arc<Node>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply<Response> {
+    Ok(json(
+        blocking(move || crate::receive::prepare(&node, &id, &body)).await?,
+    ))
 }
 
 async fn commit(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Reply<Response> {
-    Ok(json(blocking(move || crate::receive::commit(&node, &id)).await?))
+    Ok(json(
+        blocking(move || crate::receive::commit(&node, &id)).await?,
+    ))
 }
 
 async fn abort(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Reply<Response> {
-    Ok(json(blocking(move || crate::receive::abort(&node, &id)).await?))
+    Ok(json(
+        blocking(move || crate::receive::abort(&node, &id)).await?,
+    ))
 }
 
 /// Binds `listen`, opens the node (recovering its state directory) and
 /// serves until SIGINT or SIGTERM. `on_ready` gets the node's URL once it
 /// accepts connections. Blocks.
-pub fn serve(mut config: NodeConfig, listen: &str, on_ready: impl FnOnce(&str)) -> Result<(), NodeError> {
+pub fn serve(
+    mut config: NodeConfig,
+    listen: &str,
+    on_ready: impl FnOnce(&str),
+) -> Result<(), NodeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -205,7 +250,9 @@ pub fn serve(mut config: NodeConfig, listen: &str, on_ready: impl FnOnce(&str)) 
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(NodeError::io(format!("binding {listen}")))?;
-        let addr = listener.local_addr().map_err(NodeError::io("reading the bound address"))?;
+        let addr = listener
+            .local_addr()
+            .map_err(NodeError::io("reading the bound address"))?;
         if config.url.is_empty() {
             config.url = format!("http://{addr}");
         }

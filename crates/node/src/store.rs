@@ -98,8 +98,10 @@ impl Store {
             }
         };
         for sub in ["modules", "apps", "migrations", "checkpoints"] {
-            std::fs::create_dir_all(root.join(sub))
-                .map_err(NodeError::io(format!("creating {}", root.join(sub).display())))?;
+            std::fs::create_dir_all(root.join(sub)).map_err(NodeError::io(format!(
+                "creating {}",
+                root.join(sub).display()
+            )))?;
         }
         Ok(Store { root, _temp: temp })
     }
@@ -121,11 +123,15 @@ impl Store {
     }
 
     pub fn snapshot_path(&self, migration: &str) -> PathBuf {
-        self.root.join("migrations").join(format!("{migration}.snap"))
+        self.root
+            .join("migrations")
+            .join(format!("{migration}.snap"))
     }
 
     pub fn rounds_path(&self, migration: &str) -> PathBuf {
-        self.root.join("migrations").join(format!("{migration}.rounds"))
+        self.root
+            .join("migrations")
+            .join(format!("{migration}.rounds"))
     }
 
     pub fn checkpoint_path(&self, id: &str, sequence: u64) -> PathBuf {
@@ -136,12 +142,17 @@ impl Store {
 
     pub fn save_app(&self, record: &AppRecord) -> Result<(), NodeError> {
         let path = self.app_dir(&record.info.id).join("app.json");
-        write_durably(&path, &to_json(record)).map_err(NodeError::io(format!("writing {}", path.display())))
+        write_durably(&path, &to_json(record))
+            .map_err(NodeError::io(format!("writing {}", path.display())))
     }
 
     pub fn save_migration(&self, record: &MigrationRecord) -> Result<(), NodeError> {
-        let path = self.root.join("migrations").join(format!("{}.json", record.id));
-        write_durably(&path, &to_json(record)).map_err(NodeError::io(format!("writing {}", path.display())))
+        let path = self
+            .root
+            .join("migrations")
+            .join(format!("{}.json", record.id));
+        write_durably(&path, &to_json(record))
+            .map_err(NodeError::io(format!("writing {}", path.display())))
     }
 
     pub fn write_snapshot(&self, migration: &str, bytes: &[u8]) -> Result<(), NodeError> {
@@ -183,7 +194,9 @@ fn load_all<T: for<'de> Deserialize<'de>>(dir: &Path, file: impl Fn(&Path) -> Pa
         if path.extension().is_none_or(|e| e != "json") {
             continue;
         }
-        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
         match serde_json::from_slice::<T>(&bytes) {
             Ok(v) => out.push(v),
             Err(e) => tracing::warn!(path = %path.display(), "skipping unreadable record: {e}"),

@@ -210,7 +210,10 @@ impl Snapshot {
         // LZ4 cannot expand more than ~255x; a larger claim is corrupt, and
         // checking it first keeps a hostile file from asking for huge buffers.
         if declared != frame.header.body_uncompressed
-            || declared > (compressed.len() as u64).saturating_mul(255).saturating_add(64)
+            || declared
+                > (compressed.len() as u64)
+                    .saturating_mul(255)
+                    .saturating_add(64)
         {
             return Err(SnapshotError::Corrupt(format!(
                 "body size {declared} does not match the header ({})",
@@ -232,10 +235,14 @@ impl Snapshot {
     fn check_consistent(&self) -> Result<(), SnapshotError> {
         let h = &self.header;
         if h.module_embedded == self.body.module.is_empty() {
-            return Err(SnapshotError::Corrupt("module presence disagrees with the header".into()));
+            return Err(SnapshotError::Corrupt(
+                "module presence disagrees with the header".into(),
+            ));
         }
         if h.module_embedded && crate::prepare::sha256_hex(&self.body.module) != h.prepared_sha256 {
-            return Err(SnapshotError::Corrupt("embedded module does not match its hash".into()));
+            return Err(SnapshotError::Corrupt(
+                "embedded module does not match its hash".into(),
+            ));
         }
         for m in &self.body.memories {
             let size = m.pages.saturating_mul(65536);
@@ -310,7 +317,9 @@ impl<'a> Frame<'a> {
         let header: Header = serde_json::from_slice(&bytes[16..header_end])
             .map_err(|e| SnapshotError::Corrupt(format!("header does not decode: {e}")))?;
         if header.format_version != version {
-            return Err(SnapshotError::Corrupt("header version disagrees with the file".into()));
+            return Err(SnapshotError::Corrupt(
+                "header version disagrees with the file".into(),
+            ));
         }
         Ok(Frame {
             header,

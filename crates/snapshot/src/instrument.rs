@@ -157,7 +157,9 @@ pub(crate) fn analyze(bytes: &[u8]) -> Result<Analysis, PrepareError> {
             Payload::ExportSection(_) => an.has[3] = true,
             Payload::CodeSectionEntry(body) => {
                 let index = an.calls.len();
-                let ty = defined_types.get(index).and_then(|t| func_types.get(*t as usize));
+                let ty = defined_types
+                    .get(index)
+                    .and_then(|t| func_types.get(*t as usize));
                 if ty.is_some_and(|params| params.iter().any(|p| is_reference(*p))) {
                     return Err(unsupported("a function with a reference-typed parameter"));
                 }
@@ -405,7 +407,11 @@ impl Reencode for Instrumenter<'_> {
 
 /// After Binaryen: export Asyncify's memory (the last one) and mark the
 /// module as prepared with `info` (JSON).
-pub(crate) fn finish(bytes: &[u8], original_memories: u32, info: &[u8]) -> Result<Vec<u8>, PrepareError> {
+pub(crate) fn finish(
+    bytes: &[u8],
+    original_memories: u32,
+    info: &[u8],
+) -> Result<Vec<u8>, PrepareError> {
     let mut memories = 0u32;
     for payload in Parser::new(0).parse_all(bytes) {
         match payload.map_err(|e| PrepareError::Rewrite(e.to_string()))? {
@@ -474,4 +480,3 @@ pub fn prepared_section(bytes: &[u8]) -> Option<Vec<u8>> {
     }
     None
 }
-

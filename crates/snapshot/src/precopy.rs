@@ -199,10 +199,7 @@ impl Accumulator {
 
     /// Applies the final delta and returns the complete snapshot it stands
     /// for (restorable like any other).
-    pub fn complete(
-        mut self,
-        mut delta: crate::Snapshot,
-    ) -> Result<crate::Snapshot, MigrateError> {
+    pub fn complete(mut self, mut delta: crate::Snapshot) -> Result<crate::Snapshot, MigrateError> {
         self.apply(&delta.body.memories)?;
         let mut full = Vec::new();
         for image in &delta.body.memories {
@@ -212,7 +209,11 @@ impl Accumulator {
                 .find(|(i, _)| *i == image.index)
                 .expect("applied above");
             let size = (image.pages * 65536) as usize;
-            full.push(MemoryImage::capture(image.index, &bytes[..size.min(bytes.len())], 65536));
+            full.push(MemoryImage::capture(
+                image.index,
+                &bytes[..size.min(bytes.len())],
+                65536,
+            ));
         }
         delta.body.memories = full;
         delta.header.delta = false;

@@ -101,7 +101,9 @@ pub fn prepare(bytes: &[u8]) -> Result<Vec<u8>, PrepareError> {
     let out = crate::instrument::finish(&unwindable, analysis.memories, &json)?;
     wasmparser::Validator::new()
         .validate_all(&out)
-        .map_err(|e| PrepareError::Rewrite(format!("the prepared module does not validate: {e}")))?;
+        .map_err(|e| {
+            PrepareError::Rewrite(format!("the prepared module does not validate: {e}"))
+        })?;
     Ok(out)
 }
 

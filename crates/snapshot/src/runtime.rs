@@ -44,7 +44,9 @@ impl Guest {
 
 impl std::fmt::Debug for Guest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Guest").field("wasi", &self.wasi).finish_non_exhaustive()
+        f.debug_struct("Guest")
+            .field("wasi", &self.wasi)
+            .finish_non_exhaustive()
     }
 }
 
@@ -109,7 +111,8 @@ fn begin_unwind(caller: &mut Caller<'_, Guest>) -> wasmtime::Result<()> {
     let data = a.memory.data_mut(&mut *caller);
     data[header..header + 4].copy_from_slice(&(ASYNCIFY_DATA_PTR + 8).to_le_bytes());
     data[header + 4..header + 8].copy_from_slice(&end.to_le_bytes());
-    a.start_unwind.call(&mut *caller, ASYNCIFY_DATA_PTR as i32)?;
+    a.start_unwind
+        .call(&mut *caller, ASYNCIFY_DATA_PTR as i32)?;
     Ok(())
 }
 
@@ -502,11 +505,7 @@ impl Migratable {
     /// Completes an incoming migration with the final delta (or a whole
     /// snapshot) and the WASI context rebuilt from its state; the next
     /// [`Migratable::run`] continues the guest.
-    pub fn finish_incoming(
-        &mut self,
-        last: &Snapshot,
-        wasi: WasiCtx,
-    ) -> Result<(), MigrateError> {
+    pub fn finish_incoming(&mut self, last: &Snapshot, wasi: WasiCtx) -> Result<(), MigrateError> {
         check_module_hash(&self.prepared_sha256, last)?;
         self.finish(last, Some(wasi))
     }
@@ -597,12 +596,13 @@ impl Migratable {
             self.cleared[slot] = true;
         }
         if image.pages > current {
-            mem.grow(&mut self.store, image.pages - current).map_err(|e| {
-                MigrateError::Mismatch(format!(
-                    "memory {} cannot grow to {} pages here: {e}",
-                    image.index, image.pages
-                ))
-            })?;
+            mem.grow(&mut self.store, image.pages - current)
+                .map_err(|e| {
+                    MigrateError::Mismatch(format!(
+                        "memory {} cannot grow to {} pages here: {e}",
+                        image.index, image.pages
+                    ))
+                })?;
         }
         let data = mem.data_mut(&mut self.store);
         for run in &image.runs {
@@ -645,5 +645,9 @@ fn unix_ms(t: std::time::SystemTime) -> u64 {
 
 /// A short name of the engine's code generator, for snapshot headers.
 pub fn engine_name(engine: &Engine) -> &'static str {
-    if engine.is_pulley() { "pulley" } else { "cranelift" }
+    if engine.is_pulley() {
+        "pulley"
+    } else {
+        "cranelift"
+    }
 }

@@ -74,8 +74,17 @@ fn round_trips_and_is_sparse() {
     // Three 4 KiB chunks hold data (around offsets 10, 5000 and 70000); the
     // other 45 of the 48 chunks are not stored.
     let stored = back.body.memories[0].stored_bytes();
-    assert_eq!(stored, 3 * 4096, "runs: {:?}", back.body.memories[0].runs.len());
-    assert!(bytes.len() < 4096, "compressed file is {} bytes", bytes.len());
+    assert_eq!(
+        stored,
+        3 * 4096,
+        "runs: {:?}",
+        back.body.memories[0].runs.len()
+    );
+    assert!(
+        bytes.len() < 4096,
+        "compressed file is {} bytes",
+        bytes.len()
+    );
 }
 
 #[test]
@@ -102,7 +111,9 @@ fn every_truncation_is_refused() {
         assert!(
             matches!(
                 err,
-                SnapshotError::Truncated(_) | SnapshotError::Corrupt(_) | SnapshotError::NotASnapshot
+                SnapshotError::Truncated(_)
+                    | SnapshotError::Corrupt(_)
+                    | SnapshotError::NotASnapshot
             ),
             "length {len}: {err}"
         );
@@ -115,7 +126,10 @@ fn every_flipped_byte_is_refused() {
     for i in 0..bytes.len() {
         let mut bad = bytes.clone();
         bad[i] ^= 0x40;
-        assert!(Snapshot::decode(&bad).is_err(), "flipping byte {i} went unnoticed");
+        assert!(
+            Snapshot::decode(&bad).is_err(),
+            "flipping byte {i} went unnoticed"
+        );
     }
 }
 

@@ -54,18 +54,33 @@ fn start(bytes: &[u8], kind: EngineKind) -> Migratable {
     let module = engine(kind).load(bytes).unwrap().module;
     let mut linker = wasmtime::Linker::new(module.engine());
     add_to_linker(&mut linker).unwrap();
-    let wasi = continuum_wasi::WasiCtxBuilder::new().arg("counter").build().unwrap();
-    Migratable::new(bytes, &module, &linker, Guest::new(wasi, Default::default())).unwrap()
+    let wasi = continuum_wasi::WasiCtxBuilder::new()
+        .arg("counter")
+        .build()
+        .unwrap();
+    Migratable::new(
+        bytes,
+        &module,
+        &linker,
+        Guest::new(wasi, Default::default()),
+    )
+    .unwrap()
 }
 
 fn restore(bytes: &[u8], kind: EngineKind, snap: &Snapshot) -> Migratable {
     let module = engine(kind).load(bytes).unwrap().module;
     let mut linker = wasmtime::Linker::new(module.engine());
     add_to_linker(&mut linker).unwrap();
-    let wasi = continuum_wasi::WasiCtx::from_state(snap.body.wasi.clone(), &Default::default())
-        .unwrap();
-    Migratable::restore(bytes, &module, &linker, Guest::new(wasi, Default::default()), snap)
-        .unwrap()
+    let wasi =
+        continuum_wasi::WasiCtx::from_state(snap.body.wasi.clone(), &Default::default()).unwrap();
+    Migratable::restore(
+        bytes,
+        &module,
+        &linker,
+        Guest::new(wasi, Default::default()),
+        snap,
+    )
+    .unwrap()
 }
 
 fn sum_global(snap: &Snapshot) -> i64 {
@@ -127,7 +142,10 @@ fn paused_guests_resume_in_place_and_restore_elsewhere_with_the_same_result() {
     assert!(!first.body.stack.is_empty());
     app.resume().unwrap();
     let second = pause_and_capture(&mut app, &bytes, Duration::from_millis(30));
-    assert!(sum_global(&second) >= sum_global(&first), "the guest went backwards");
+    assert!(
+        sum_global(&second) >= sum_global(&first),
+        "the guest went backwards"
+    );
     assert_eq!(second.header.sequence, 2);
     app.resume().unwrap();
     assert_eq!(app.run().unwrap(), Outcome::Exited(expected));
@@ -153,8 +171,14 @@ fn a_snapshot_restores_only_into_its_own_module() {
     let mut linker = wasmtime::Linker::new(module.engine());
     add_to_linker(&mut linker).unwrap();
     let wasi = continuum_wasi::WasiCtxBuilder::new().build().unwrap();
-    let err = Migratable::restore(&other, &module, &linker, Guest::new(wasi, Default::default()), &snap)
-        .unwrap_err();
+    let err = Migratable::restore(
+        &other,
+        &module,
+        &linker,
+        Guest::new(wasi, Default::default()),
+        &snap,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("is for module"), "{err}");
     // Capturing a guest that is not paused is an error, not a bad snapshot.
     let mut fresh = start(&bytes, EngineKind::Cranelift);
@@ -221,8 +245,14 @@ fn pre_copy_rounds_plus_a_final_delta_restore_like_a_whole_snapshot() {
     let mut linker = wasmtime::Linker::new(module.engine());
     add_to_linker(&mut linker).unwrap();
     let wasi = continuum_wasi::WasiCtxBuilder::new().build().unwrap();
-    let err = Migratable::restore(&bytes, &module, &linker, Guest::new(wasi, Default::default()), &delta)
-        .unwrap_err();
+    let err = Migratable::restore(
+        &bytes,
+        &module,
+        &linker,
+        Guest::new(wasi, Default::default()),
+        &delta,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("delta"), "{err}");
     // ...and completes into a snapshot that finishes the run correctly.
     let full = acc.complete(delta).unwrap();
@@ -253,21 +283,31 @@ fn an_incoming_instance_takes_rounds_and_becomes_the_guest() {
     let mut linker = wasmtime::Linker::new(module.engine());
     add_to_linker(&mut linker).unwrap();
     let placeholder = continuum_wasi::WasiCtxBuilder::new().build().unwrap();
-    let mut target =
-        Migratable::incoming(&bytes, &module, &linker, Guest::new(placeholder, Default::default()))
-            .unwrap();
+    let mut target = Migratable::incoming(
+        &bytes,
+        &module,
+        &linker,
+        Guest::new(placeholder, Default::default()),
+    )
+    .unwrap();
     let mut state = PrecopyState::default();
     for _ in 0..2 {
         std::thread::sleep(Duration::from_millis(10));
-        target.apply_round(&reader.round(&mut state).unwrap()).unwrap();
+        target
+            .apply_round(&reader.round(&mut state).unwrap())
+            .unwrap();
     }
     pause.request();
     let mut source = guest.join().unwrap();
     let last = Snapshot::decode(&source.capture_delta(&mut state, None).unwrap().encode()).unwrap();
-    let wasi = continuum_wasi::WasiCtx::from_state(last.body.wasi.clone(), &Default::default()).unwrap();
+    let wasi =
+        continuum_wasi::WasiCtx::from_state(last.body.wasi.clone(), &Default::default()).unwrap();
     target.finish_incoming(&last, wasi).unwrap();
     drop(source);
     // Pulley is slow: hand the rest back to Cranelift through a whole snapshot.
     let mid = pause_and_capture(&mut target, &bytes, Duration::from_millis(30));
-    assert_eq!(restore(&bytes, EngineKind::Cranelift, &mid).run().unwrap(), Outcome::Exited(expected));
+    assert_eq!(
+        restore(&bytes, EngineKind::Cranelift, &mid).run().unwrap(),
+        Outcome::Exited(expected)
+    );
 }

@@ -42,7 +42,10 @@ impl WasiCtx {
             .ok_or_else(|| {
                 io::Error::new(
                     io::ErrorKind::NotFound,
-                    format!("no preopen `{}` for carried file `{}`", file.preopen, file.path),
+                    format!(
+                        "no preopen `{}` for carried file `{}`",
+                        file.preopen, file.path
+                    ),
                 )
             })?;
         let dir = &self.preopen_dirs[index];

@@ -152,10 +152,12 @@ fn with_ctx<T: 'static>(
     ctx.in_pausable_call = false;
     let pausing = match result {
         Ok(()) => return Ok(Errno::Success as i32),
-        Err(Errno::Intr) if ctx.interrupted() || (hooks.is_some() && ctx.pause_requested()) => match hooks {
-            Some(h) if ctx.pause_requested() => h,
-            _ => return Err(wasmtime::Error::new(wasmtime::Trap::Interrupt)),
-        },
+        Err(Errno::Intr) if ctx.interrupted() || (hooks.is_some() && ctx.pause_requested()) => {
+            match hooks {
+                Some(h) if ctx.pause_requested() => h,
+                _ => return Err(wasmtime::Error::new(wasmtime::Trap::Interrupt)),
+            }
+        }
         Err(e) => return Ok(e as i32),
     };
     (pausing.pause)(caller)?;

@@ -65,7 +65,11 @@ impl WasiCtx {
         // A call repeated after a pause counts its relative timeouts from
         // when it first began, so it waits only the time that was left.
         let guest_now = self.clocks.monotonic_now();
-        let started = self.state.paused_poll_started_ns.take().unwrap_or(guest_now);
+        let started = self
+            .state
+            .paused_poll_started_ns
+            .take()
+            .unwrap_or(guest_now);
         let already_waited = guest_now.saturating_sub(started);
         let mut ready: Vec<Event> = Vec::new();
         let mut clocks: Vec<(u64, Instant)> = Vec::new();
@@ -142,7 +146,7 @@ impl WasiCtx {
                 })
                 .collect();
             let wake = self.pause.wake_fd().filter(|_| self.in_pausable_call);
-        if let Some(wake) = &wake {
+            if let Some(wake) = &wake {
                 pollfds.push(PollFd::new(wake, PollFlags::IN));
             }
             let timeout = rustix::time::Timespec {
