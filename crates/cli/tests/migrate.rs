@@ -3,7 +3,7 @@
 //! sleeps) are checkpointed and restored at pseudo-random moments many
 //! times, on Cranelift and Pulley, and their output and files must be
 //! byte-identical to an uninterrupted run. Corrupt snapshots must be refused
-//! with a clear error. (The x86-64 <-> aarch64 chain is in `aarch64.rs`.)
+//! with a clear error. (The x86-64 <-> aarch64 chain is in `aarch64_migrate.rs`.)
 
 mod common;
 

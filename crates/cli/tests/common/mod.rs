@@ -381,4 +381,5 @@ pub fn unescape(s: &str) -> Vec<u8> {
     }
     out
 }
+pub mod aarch64;
 pub mod chain;
