@@ -226,6 +226,19 @@ pub struct CacheArgs {
     pub no_cache: bool,
 }
 
+impl CacheArgs {
+    /// The cache directory to use, if any (`--no-cache` gives none).
+    pub fn dir(&self) -> Option<PathBuf> {
+        if self.no_cache {
+            None
+        } else {
+            self.cache_dir
+                .clone()
+                .or_else(continuum_engine::default_cache_dir)
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// Preopen host directory HOST for the guest, under the name GUEST

@@ -19,15 +19,7 @@ pub fn run(args: &RunArgs, wasi: continuum_wasi::WasiCtx) -> Result<i32> {
         .with_context(|| format!("cannot read `{}`", args.module.display()))?;
     let wasm = continuum_engine::wasm_binary(&raw)
         .with_context(|| format!("cannot load `{}`", args.module.display()))?;
-    let cache_dir = if args.cache.no_cache {
-        None
-    } else {
-        args.cache
-            .cache_dir
-            .clone()
-            .or_else(continuum_engine::default_cache_dir)
-    };
-    let prepared = continuum_snapshot::prepare_cached(&wasm, cache_dir.as_deref())
+    let prepared = continuum_snapshot::prepare_cached(&wasm, args.cache.dir().as_deref())
         .with_context(|| format!("cannot make `{}` migratable", args.module.display()))?;
     let module = load(&loader, &prepared, &args.module)?;
     crate::run::check_imports(&module)?;
@@ -57,7 +49,7 @@ fn restore_inner(args: RestoreArgs) -> Result<i32> {
                 std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
             let wasm = continuum_engine::wasm_binary(&raw)
                 .with_context(|| format!("cannot load `{}`", path.display()))?;
-            continuum_snapshot::prepare_cached(&wasm, None)
+            continuum_snapshot::prepare_cached(&wasm, args.cache.dir().as_deref())
                 .with_context(|| format!("cannot make `{}` migratable", path.display()))?
         }
         (None, true) => snapshot.body.module.clone(),
@@ -218,32 +210,35 @@ fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<()> {
 /// The background snapshot writer.
 struct Writer {
     tx: mpsc::Sender<(PathBuf, Snapshot)>,
-    thread: JoinHandle<Result<()>>,
+    thread: JoinHandle<()>,
 }
 
 impl Writer {
     fn start() -> Writer {
         let (tx, rx) = mpsc::channel::<(PathBuf, Snapshot)>();
+        // A failed write is reported and the next checkpoint is tried: the
+        // guest itself is never stopped by a snapshot that could not be kept.
         let thread = std::thread::spawn(move || {
             for (path, snapshot) in rx {
-                write_snapshot(&path, &snapshot)?;
+                if let Err(e) = write_snapshot(&path, &snapshot) {
+                    eprintln!("warning: {e:#}; the guest goes on");
+                }
             }
-            Ok(())
         });
         Writer { tx, thread }
     }
 
     fn send(&self, path: PathBuf, snapshot: Snapshot) {
-        // A send fails only if the writer stopped on an error, which
-        // `finish` reports.
+        // A send fails only if the writer thread is gone (it panicked),
+        // which `finish` reports.
         let _ = self.tx.send((path, snapshot));
     }
 
     fn finish(self) -> Result<()> {
         drop(self.tx);
-        match self.thread.join() {
-            Ok(r) => r,
-            Err(_) => bail!("the snapshot writer crashed"),
+        if self.thread.join().is_err() {
+            bail!("the snapshot writer crashed");
         }
+        Ok(())
     }
 }

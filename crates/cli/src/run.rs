@@ -3,7 +3,7 @@
 use crate::cli::{CacheArgs, RunArgs};
 use crate::exit;
 use anyhow::{Context, Result, bail};
-use continuum_engine::{CompileCache, EngineConfig, EngineKind, ModuleLoader, default_cache_dir};
+use continuum_engine::{CompileCache, EngineConfig, EngineKind, ModuleLoader};
 use continuum_wasi::{GuestExit, WasiCtx, WasiCtxBuilder};
 use std::time::Instant;
 use wasmtime::{Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Trap};
@@ -15,16 +15,10 @@ pub struct Host {
 }
 
 pub fn loader(config: &EngineConfig, cache: &CacheArgs) -> Result<ModuleLoader> {
-    let cache = if cache.no_cache {
-        None
-    } else {
-        cache
-            .cache_dir
-            .clone()
-            .or_else(default_cache_dir)
-            .map(CompileCache::new)
-    };
-    Ok(ModuleLoader::new(config, cache)?)
+    Ok(ModuleLoader::new(
+        config,
+        cache.dir().map(CompileCache::new),
+    )?)
 }
 
 pub fn run(args: RunArgs) -> i32 {
