@@ -62,7 +62,7 @@ pub use error::{MigrateError, PrepareError, SnapshotError};
 pub use format::{SNAPSHOT_FORMAT_VERSION, Snapshot};
 pub use precopy::{Accumulator, MemoryReader, PrecopyState};
 pub use prepare::{
-    PREPARE_VERSION, PreparedInfo, cache_path, prepare, prepare_cached, prepared_info, sha256_hex,
+    PREPARE_VERSION, PreparedInfo, prepare, prepare_cached, prepared_info, sha256_hex,
 };
 pub use runtime::{Guest, Migratable, Outcome, PauseHandle, add_to_linker, engine_name};
 

@@ -41,7 +41,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Where the prepared form of `bytes` is cached under `dir`.
-pub fn cache_path(dir: &Path, bytes: &[u8]) -> PathBuf {
+fn cache_path(dir: &Path, bytes: &[u8]) -> PathBuf {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(b"continuum-prepared");

@@ -277,11 +277,6 @@ impl Migratable {
         self.carry_files = on;
     }
 
-    /// The store (e.g. to read the WASI state).
-    pub fn store(&self) -> &Store<Guest> {
-        &self.store
-    }
-
     /// Runs (or continues) the guest until it exits or pauses. A trap is an
     /// error (the guest's own exit is [`Outcome::Exited`]).
     pub fn run(&mut self) -> wasmtime::Result<Outcome> {
