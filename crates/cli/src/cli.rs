@@ -41,6 +41,9 @@ pub enum Command {
     /// Start, follow, stop or checkpoint an app on a node.
     #[command(subcommand)]
     App(crate::node::AppCommand),
+    /// Introduce nodes to each other (peers may migrate apps to each other).
+    #[command(subcommand)]
+    Peers(crate::node::PeersCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -209,7 +212,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("size `{s}` is too large"))
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s)
         .map_err(|e| format!("`{s}` is not a duration (e.g. 500ms, 10s, 2m): {e}"))
 }

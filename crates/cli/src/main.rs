@@ -37,6 +37,7 @@ fn main() {
         cli::Command::Migrate(args) => node::migrate(args),
         cli::Command::Apps(args) => node::apps(args),
         cli::Command::App(cmd) => node::app(cmd),
+        cli::Command::Peers(cmd) => node::peers(cmd),
     };
     std::process::exit(code);
 }

@@ -9,20 +9,17 @@
 
 mod common;
 
+use common::nodes::{
+    NodeProc, admin, bin, dir_map, follower, free_port, introduce, start_app, token,
+};
 use common::{render_tree, run_with_limit, snapshot};
-use continuum_node::Client;
-use continuum_node::api::{AppState, DirMap, MigrateOutcome, MigrateRequest, StartRequest};
-use std::io::{BufRead, BufReader};
+use continuum_node::api::{AppState, MigrateOutcome, MigrateRequest, StartRequest};
+use continuum_node::{Client, Follow};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(120);
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_continuum"))
-}
 
 fn build(dir: &Path, name: &str) -> PathBuf {
     common::chain::build_migrate_program(dir, name)
@@ -47,151 +44,6 @@ fn baseline(wasm: &Path, args: &[&str], data: &Path) -> (Vec<u8>, String) {
     (out.stdout, render_tree(&snapshot(data, false)))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// One `continuum node` process with a fixed port and state directory, so
-/// that it can be killed and started again as the same node.
-struct NodeProc {
-    url: String,
-    port: u16,
-    state: PathBuf,
-    child: Option<Child>,
-    log: PathBuf,
-}
-
-impl NodeProc {
-    fn new(dir: &Path, name: &str) -> NodeProc {
-        let port = free_port();
-        NodeProc {
-            url: format!("http://127.0.0.1:{port}"),
-            port,
-            state: dir.join(format!("{name}-state")),
-            child: None,
-            log: dir.join(format!("{name}.log")),
-        }
-    }
-
-    /// Starts the process (with a fault armed) and waits until it serves.
-    fn start(&mut self, fault: Option<&str>) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap();
-        let mut cmd = Command::new(bin());
-        cmd.args(["-v", "node", "--listen"])
-            .arg(format!("127.0.0.1:{}", self.port))
-            .arg("--state-dir")
-            .arg(&self.state)
-            .env_remove("CONTINUUM_FAULT")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log);
-        if let Some(f) = fault {
-            cmd.env("CONTINUUM_FAULT", f);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(
-            line.contains(&self.url),
-            "node did not start: {line:?}; log: {}",
-            self.log_text()
-        );
-        self.child = Some(child);
-    }
-
-    /// Waits for the process to die by its injected fault.
-    fn wait_dead(&mut self, within: Duration) -> bool {
-        let deadline = Instant::now() + within;
-        let child = self.child.as_mut().unwrap();
-        while Instant::now() < deadline {
-            if child.try_wait().unwrap().is_some() {
-                self.child = None;
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        false
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for NodeProc {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Follows an app's stdout across nodes in a thread.
-fn follower(from: &str, id: &str) -> std::thread::JoinHandle<(Vec<u8>, continuum_node::FollowEnd)> {
-    let (from, id) = (from.to_string(), id.to_string());
-    std::thread::spawn(move || {
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let sink = out.clone();
-        let end = Client::new()
-            .follow(
-                from,
-                &id,
-                "stdout",
-                0,
-                true,
-                Duration::from_secs(60),
-                move |b| sink.lock().unwrap().extend_from_slice(b),
-            )
-            .expect("following the output");
-        let bytes = out.lock().unwrap().clone();
-        (bytes, end)
-    })
-}
-
-fn start_app(client: &Client, node: &str, wasm: &Path, id: &str, args: &[&str], data: &Path) {
-    std::fs::create_dir_all(data).unwrap();
-    let module = client
-        .put_module(node, &std::fs::read(wasm).unwrap())
-        .unwrap();
-    let info = client
-        .start(
-            node,
-            &StartRequest {
-                module: module.sha256,
-                id: Some(id.into()),
-                args: args.iter().map(|s| s.to_string()).collect(),
-                dirs: vec![dir_map(data)],
-                carry_files: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert_eq!(info.state, AppState::Running);
-}
-
-fn dir_map(data: &Path) -> DirMap {
-    DirMap {
-        host: data.display().to_string(),
-        guest: ".".into(),
-        read_only: false,
-    }
-}
-
 fn state_on(client: &Client, node: &str, id: &str) -> Option<AppState> {
     client.app(node, id).ok().map(|a| a.state)
 }
@@ -210,10 +62,11 @@ fn app_moves_between_three_nodes_many_times_with_identical_output_and_files() {
     for n in &mut nodes {
         n.start(None);
     }
-    let client = Client::new();
+    introduce(tmp.path(), &nodes.iter().collect::<Vec<_>>());
+    let client = admin(tmp.path());
     let data = |i: usize| tmp.path().join(format!("data-{i}"));
     start_app(&client, &nodes[0].url, &wasm, "files", &args, &data(0));
-    let follow = follower(&nodes[0].url, "files");
+    let follow = follower(&client, &nodes[0].url, "files");
 
     let mut at = 0usize;
     let mut moves = 0;
@@ -270,17 +123,20 @@ fn app_moves_between_three_nodes_many_times_with_identical_output_and_files() {
         "files differ after {moves} moves"
     );
     // A late follower, from any node the app passed through, reads the
-    // same stream (nodes it came back to hold all of it, in order).
+    // same stream: each node keeps what was written there, and sends the
+    // follower on to where the rest is.
     for n in &nodes {
         let mut again = Vec::new();
         let end = client
             .follow(
-                n.url.clone(),
-                "files",
-                "stdout",
-                0,
-                true,
-                Duration::from_secs(5),
+                Follow {
+                    node: &n.url,
+                    app: "files",
+                    stream: "stdout",
+                    offset: 0,
+                    follow: true,
+                    retry_for: Duration::from_secs(5),
+                },
                 |b| again.extend_from_slice(b),
             )
             .unwrap();
@@ -320,7 +176,8 @@ fn fault_case(step: &str, wasm: &Path, args: &[&str], want_out: &[u8]) {
     let source_fault = step.starts_with("source-");
     src.start(source_fault.then_some(step));
     dst.start((!source_fault).then_some(step));
-    let client = Client::new();
+    introduce(tmp.path(), &[&src, &dst]);
+    let client = admin(tmp.path());
     let id = "victim";
     start_app(
         &client,
@@ -330,7 +187,7 @@ fn fault_case(step: &str, wasm: &Path, args: &[&str], want_out: &[u8]) {
         args,
         &tmp.path().join("src-data"),
     );
-    let follow = follower(&src.url, id);
+    let follow = follower(&client, &src.url, id);
     std::thread::sleep(Duration::from_millis(300));
     let req = MigrateRequest {
         to: dst.url.clone(),
@@ -428,7 +285,7 @@ fn bad_input_gets_one_clear_error_and_the_app_goes_on() {
     let (want_out, _) = baseline(&wasm, &args, &tmp.path().join("plain"));
     let mut node = NodeProc::new(tmp.path(), "n");
     node.start(None);
-    let client = Client::new();
+    let client = admin(tmp.path());
     let url = node.url.clone();
 
     let err = client.app(&url, "nope").unwrap_err().to_string();
@@ -451,32 +308,9 @@ fn bad_input_gets_one_clear_error_and_the_app_goes_on() {
     assert!(err.contains("no module"), "{err}");
 
     start_app(&client, &url, &wasm, "calc", &args, &tmp.path().join("d"));
-    let follow = follower(&url, "calc");
-    // A corrupt snapshot upload is refused as such.
-    let offer = continuum_node::api::MigrationOffer {
-        version: continuum_node::api::API_VERSION,
-        migration: "m1".into(),
-        app: "other".into(),
-        source: "http://127.0.0.1:1".into(),
-        module: client.app(&url, "calc").unwrap().module,
-        args: vec![],
-        stdout_offset: 0,
-        stderr_offset: 0,
-        precopy_rounds: 0,
-        stdout_history: 0,
-        stderr_history: 0,
-        dirs: vec![],
-        carry_files: false,
-        max_memory: None,
-        started_unix_ms: 0,
-    };
-    let body = continuum_node::receive::frame_offer(&offer, b"CONTSNAP but not really", b"", b"");
-    let err = client.prepare(&url, &offer, &body).unwrap_err().to_string();
-    assert!(
-        err.contains("corrupt") || err.contains("not a Continuum snapshot"),
-        "{err}"
-    );
-    // A dead peer: the migration fails with the cause, the app goes on.
+    let follow = follower(&client, &url, "calc");
+    // A target that is not a peer: refused before anything is sent, so a
+    // node never calls an address taken from a request.
     let dead = format!("http://127.0.0.1:{}", free_port());
     let req = MigrateRequest {
         to: dead.clone(),
@@ -484,12 +318,15 @@ fn bad_input_gets_one_clear_error_and_the_app_goes_on() {
         precopy: true,
     };
     let err = client.migrate(&url, "calc", &req).unwrap_err().to_string();
-    assert!(
-        err.contains("cannot be reached") && err.contains(&dead),
-        "{err}"
-    );
+    assert!(err.contains("is not a peer"), "{err}");
+    // A dead peer: the migration fails with the cause, the app goes on.
+    let mut gone = NodeProc::new(tmp.path(), "gone");
+    gone.start(None);
+    introduce(tmp.path(), &[&node, &gone]);
+    gone.kill();
     let out = Command::new(bin())
-        .args(["migrate", "calc", "--from", &url, "--to", &dead])
+        .args(["migrate", "calc", "--from", &url, "--to", &gone.url])
+        .env("CONTINUUM_TOKEN", token(tmp.path()))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -503,9 +340,9 @@ fn bad_input_gets_one_clear_error_and_the_app_goes_on() {
     let (got, end) = follow.join().unwrap();
     assert_eq!(end.state, AppState::Exited);
     assert!(got == want_out, "output differs");
-    // The API describes itself.
     let out = Command::new(bin())
         .args(["apps", "--node", &url])
+        .env("CONTINUUM_TOKEN", token(tmp.path()))
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("calc"));

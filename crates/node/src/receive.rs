@@ -1,212 +1,375 @@
-//! The target side of a live migration: `prepare` restores the app from
-//! the offered snapshot and holds it, not running, until the source's
-//! decision; `commit` starts it; `abort` drops it. Every transition is
-//! journaled before it is answered, and `commit` and `abort` exclude each
-//! other under one lock, so a prepared app is started at most once and
-//! never after an abort.
+//! The target side of a live migration, driving `protocol::target`: the
+//! handlers look up the migration, ask the state machine what to do, and
+//! carry out its actions (holding memory, restoring, journaling,
+//! launching, discarding). Every decision's journal write happens before
+//! it is answered, and the migration's own lock makes `commit`, `abort`
+//! and `prepare` of one migration exclusive, so a prepared app is started
+//! at most once and never after an abort.
 
 use crate::api::*;
+use crate::auth::Caller;
+use crate::control::Control;
 use crate::error::{NodeError, check_id};
 use crate::fault;
-use crate::node::{LoadedModule, MigrationEntry, Node, Waiting, limits, lock, status_of};
-use crate::store::{AppRecord, MigrationRecord, RECORD_VERSION, unix_ms};
-use continuum_snapshot::{Guest, Migratable, Snapshot};
+use crate::logs::AppLogs;
+use crate::migrations::{Incoming, Migration, Waiting, lock, status_of};
+use crate::modules::LoadedModule;
+use crate::node::{Node, limits};
+use crate::offer::{offer_record, parse_offer};
+use crate::protocol::Refusal;
+use crate::protocol::target::{Sender, SourceAnswer, Step, TargetAction, TargetEvent, TargetState};
+use crate::records::{AppRecord, JournalState, Mount, RECORD_VERSION, Resume, StoredLife};
+use crate::registry::Phase;
+use crate::store::unix_ms;
+use continuum_snapshot::{Accumulator, Guest, Migratable, Snapshot};
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
-/// A prepare body, split.
-#[derive(Debug)]
-pub struct OfferBody<'a> {
-    pub offer: MigrationOffer,
-    pub snapshot: &'a [u8],
-    pub stdout: &'a [u8],
-    pub stderr: &'a [u8],
+/// The target state of a migration slot (`None`: a blank one, never
+/// begun). A source record here means the id is this node's own
+/// outgoing migration: no peer may drive it as a target.
+fn target_state(m: &Migration) -> Result<Option<TargetState>, NodeError> {
+    match m.record.state {
+        JournalState::Target(TargetState::Open) if m.incoming.is_none() => Ok(None),
+        JournalState::Target(s) => Ok(Some(s)),
+        JournalState::Source(_) => Err(NodeError::Refused {
+            id: m.record.id.clone(),
+            refusal: Refusal::NotYours,
+        }),
+    }
 }
 
-/// Splits a prepare body: `u32` little-endian length of the offer JSON,
-/// the offer, the snapshot file, then the output history (lengths in the
-/// offer).
-pub fn parse_offer(body: &[u8]) -> Result<OfferBody<'_>, NodeError> {
-    let bad = |m: &str| NodeError::BadRequest(format!("malformed migration offer: {m}"));
-    let len = body.get(..4).ok_or_else(|| bad("shorter than 4 bytes"))?;
-    let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
-    let json = body.get(4..4 + len).ok_or_else(|| bad("truncated offer"))?;
-    let offer: MigrationOffer = serde_json::from_slice(json).map_err(|e| bad(&e.to_string()))?;
-    if offer.version != API_VERSION {
-        return Err(bad(&format!(
-            "version {} (this node speaks {API_VERSION})",
-            offer.version
+fn decide(m: &Migration, event: TargetEvent, peer: &str) -> Result<Step, NodeError> {
+    let state = target_state(m)?;
+    let from = if state.is_none() || m.record.peer == peer {
+        Sender::Owner
+    } else {
+        Sender::Stranger
+    };
+    Ok(crate::protocol::target::step(state, event, from))
+}
+
+fn refused(id: &str, r: Refusal) -> NodeError {
+    NodeError::Refused {
+        id: id.to_string(),
+        refusal: r,
+    }
+}
+
+/// `POST /v1/migrations/{id}`: a peer opens a migration to this node.
+pub fn begin(
+    node: &Arc<Node>,
+    caller: &Caller,
+    id: &str,
+    req: BeginRequest,
+) -> Result<MigrationStatus, NodeError> {
+    let peer = caller.require_peer()?;
+    check_id(id)?;
+    let slot = node.migrations.get_or_blank(id, peer);
+    let mut m = lock(&slot);
+    // Whose it is first: a stranger learns nothing from how its request fails.
+    match decide(&m, TargetEvent::Begin, peer)? {
+        Step::Go { .. } => {}
+        Step::Again | Step::Wait => return Ok(status_of(&m.record)),
+        Step::Refuse(r) => return Err(refused(id, r)),
+    }
+    if let Err(e) = check_begin(node, &req) {
+        if m.record.app.is_empty() {
+            drop(m);
+            node.migrations.remove(id);
+        }
+        return Err(e);
+    }
+    m.record.app = req.app.clone();
+    m.record.peer = peer.to_string();
+    m.record.state = JournalState::Target(TargetState::Open);
+    m.incoming = Some(Incoming {
+        acc: Accumulator::default(),
+        rounds: 0,
+        held: HashMap::new(),
+        module: req.module,
+        max_memory: req.max_memory,
+    });
+    m.touched = Instant::now();
+    let _ = std::fs::remove_file(node.store.rounds_path(id));
+    Ok(status_of(&m.record))
+}
+
+fn check_begin(node: &Node, req: &BeginRequest) -> Result<(), NodeError> {
+    check_id(&req.app)?;
+    node.refuse_if_shutting_down()?;
+    if req.version != API_VERSION {
+        return Err(NodeError::BadRequest(format!(
+            "migration version {} (this node speaks {API_VERSION})",
+            req.version
         )));
     }
-    let rest = &body[4 + len..];
-    let history = offer.stdout_history.checked_add(offer.stderr_history);
-    let snap_len = history
-        .and_then(|h| (rest.len() as u64).checked_sub(h))
-        .ok_or_else(|| bad("shorter than the output history it announces"))?
-        as usize;
-    if offer.stdout_history > offer.stdout_offset || offer.stderr_history > offer.stderr_offset {
-        return Err(bad("more output history than output"));
+    let limits = &node.config.limits;
+    if req.max_memory > limits.max_app_memory {
+        return Err(NodeError::TooLarge {
+            what: "the app's memory cap".into(),
+            size: req.max_memory,
+            limit: limits.max_app_memory,
+        });
     }
-    let (snapshot, logs) = rest.split_at(snap_len);
-    let (stdout, stderr) = logs.split_at(offer.stdout_history as usize);
-    Ok(OfferBody {
-        offer,
-        snapshot,
-        stdout,
-        stderr,
-    })
+    node.module(&req.module)?;
+    Ok(())
 }
 
-/// Frames a prepare body (see [`parse_offer`]).
-pub fn frame_offer(
-    offer: &MigrationOffer,
-    snapshot: &[u8],
-    stdout: &[u8],
-    stderr: &[u8],
-) -> Vec<u8> {
-    let json = serde_json::to_vec(offer).expect("offers serialise");
-    let mut out = Vec::with_capacity(4 + json.len() + snapshot.len() + stdout.len() + stderr.len());
-    out.extend_from_slice(&(json.len() as u32).to_le_bytes());
-    out.extend_from_slice(&json);
-    for part in [snapshot, stdout, stderr] {
-        out.extend_from_slice(part);
+/// The most pages memory `index` of an incoming app may have.
+fn page_limit(module: &LoadedModule, max_memory: u64) -> impl Fn(u32) -> Option<u64> + '_ {
+    move |index| module.max_pages(index).map(|p| p.min(max_memory / 65536))
+}
+
+/// `POST /v1/migrations/{id}/precopy`: one round while the app still runs
+/// at the source.
+pub fn receive_round(node: &Node, caller: &Caller, id: &str, body: &[u8]) -> Result<(), NodeError> {
+    let peer = caller.require_peer()?;
+    check_id(id)?;
+    node.refuse_if_shutting_down()?;
+    let slot = node
+        .migrations
+        .get(id)
+        .ok_or_else(|| refused(id, Refusal::OutOfOrder("the migration was not begun")))?;
+    let mut m = lock(&slot);
+    match decide(&m, TargetEvent::Round, peer)? {
+        Step::Go { actions, .. } => debug_assert_eq!(actions, &[TargetAction::ApplyRound]),
+        Step::Refuse(r) => return Err(refused(id, r)),
+        Step::Again | Step::Wait => return Ok(()),
     }
-    out
+    let inc = m
+        .incoming
+        .as_mut()
+        .expect("open migrations hold their rounds");
+    let module = node.module(&inc.module)?;
+    let images = crate::precopy::decode(body, &page_limit(&module, inc.max_memory))?;
+    // Reserve what the accumulator is about to grow by, against the
+    // node's cap, before it allocates.
+    let mut grow = 0u64;
+    for i in &images {
+        let want = i.pages * 65536;
+        grow += want.saturating_sub(inc.held.get(&i.index).copied().unwrap_or(0));
+    }
+    reserve_inflight(node, grow)?;
+    if let Err(e) = inc.acc.apply(&images) {
+        node.inflight.fetch_sub(grow, Ordering::SeqCst);
+        return Err(e.into());
+    }
+    for i in &images {
+        let h = inc.held.entry(i.index).or_default();
+        *h = (*h).max(i.pages * 65536);
+    }
+    inc.rounds += 1;
+    m.touched = Instant::now();
+    crate::precopy::append(&node.store.rounds_path(id), body)
+}
+
+/// Gives back in-flight bytes when dropped.
+struct Release<'a>(&'a Node, u64);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        self.0.inflight.fetch_sub(self.1, Ordering::SeqCst);
+    }
+}
+
+fn reserve_inflight(node: &Node, bytes: u64) -> Result<(), NodeError> {
+    let limit = node.config.limits.max_inflight_bytes;
+    node.inflight
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |held| {
+            held.checked_add(bytes).filter(|t| *t <= limit)
+        })
+        .map(drop)
+        .map_err(|held| NodeError::Busy {
+            wanted: held.saturating_add(bytes),
+            limit,
+        })
 }
 
 /// `POST /v1/migrations/{id}/prepare`.
-pub fn prepare(node: &Arc<Node>, id: &str, body: &[u8]) -> Result<MigrationStatus, NodeError> {
+pub fn prepare(
+    node: &Arc<Node>,
+    caller: &Caller,
+    id: &str,
+    body: &[u8],
+) -> Result<MigrationStatus, NodeError> {
+    let peer = caller.require_peer()?;
     check_id(id)?;
-    let OfferBody {
-        offer,
-        snapshot: snap_bytes,
-        stdout,
-        stderr,
-    } = parse_offer(body)?;
+    let slot = node
+        .migrations
+        .get(id)
+        .ok_or_else(|| refused(id, Refusal::OutOfOrder("the migration was not begun")))?;
+    let mut m = lock(&slot);
+    // Whose it is first: a stranger learns nothing from how its body fails.
+    match decide(&m, TargetEvent::Prepare, peer)? {
+        Step::Go { .. } => {}
+        Step::Refuse(r) => return Err(refused(id, r)),
+        Step::Again | Step::Wait => return Ok(status_of(&m.record)),
+    }
+    let (offer, snap_bytes) = parse_offer(body)?;
     if offer.migration != id {
         return Err(NodeError::BadRequest(
             "the offer names another migration".into(),
         ));
     }
-    check_id(&offer.app)?;
-    if let Some(m) = lock(&node.migrations).get(id) {
-        return match m.record.state {
-            MigrationState::Prepared => Ok(status_of(&m.record)),
-            s => Err(decided(id, s)),
-        };
+    node.refuse_if_shutting_down()?;
+    let inc = m
+        .incoming
+        .take()
+        .expect("open migrations hold their rounds");
+    let held = inc.held_total();
+    let result = restore_offered(node, &mut m, &offer, snap_bytes, inc);
+    node.inflight.fetch_sub(held, Ordering::SeqCst);
+    if let Err(e) = result {
+        // The source aborts on this answer; the migration is over here too
+        // (in memory: a restart presumes the abort anyway).
+        m.record.state = JournalState::Target(TargetState::Aborted);
+        node.store.remove_snapshot(id);
+        return Err(e);
     }
+    drop(m);
+    fault::point("target-after-prepare");
+    tracing::info!(migration = id, app = %offer.app, source = peer, "prepared");
+    Ok(node.migration(id)?)
+}
+
+/// `Restore` and `JournalPrepared`: on any failure the migration stays
+/// open without its rounds, so a retry fails and the source aborts.
+fn restore_offered(
+    node: &Arc<Node>,
+    m: &mut Migration,
+    offer: &MigrationOffer,
+    snap_bytes: &[u8],
+    inc: Incoming,
+) -> Result<(), NodeError> {
+    let id = m.record.id.clone();
+    if offer.app != m.record.app || offer.module != inc.module || offer.max_memory != inc.max_memory
+    {
+        return Err(NodeError::BadRequest(
+            "the offer does not match the migration begun".into(),
+        ));
+    }
+    if offer.precopy_rounds != inc.rounds {
+        return Err(NodeError::BadRequest(format!(
+            "the source sent {} pre-copy rounds, this node has {} (it may have restarted)",
+            offer.precopy_rounds, inc.rounds
+        )));
+    }
+    let module = node.module(&offer.module)?;
+    let memory = crate::precopy::check_snapshot_header(
+        snap_bytes,
+        &page_limit(&module, offer.max_memory),
+        node.config.limits.max_snapshot_bytes(),
+    )?;
+    // Decoding holds the snapshot's memories: counted like pre-copy's.
+    reserve_inflight(node, memory)?;
+    let _release = Release(node, memory);
     let mut snapshot = Snapshot::decode(snap_bytes)?;
     fault::point("target-after-receive");
     if offer.precopy_rounds > 0 || snapshot.header.delta {
-        let acc = crate::precopy::take(node, id, offer.precopy_rounds)?;
-        snapshot = acc.complete(snapshot)?;
+        crate::precopy::sync(&node.store.rounds_path(&id))?;
+        snapshot = inc.acc.complete(snapshot)?;
     }
-    let module = node.module(&offer.module)?;
-    node.claim_id(&offer.app)?;
-    let restored = restore(node, &offer, &snapshot, &module, Some((stdout, stderr)));
-    drop(snapshot);
-    let (app, app_record) = match restored {
-        Ok(r) => r,
-        Err(e) => {
-            lock(&node.apps).remove(&offer.app);
-            return Err(e);
+    // Preopens the source did not map get a private directory here.
+    let mut dirs = offer.dirs.clone();
+    for p in &snapshot.body.wasi.preopens {
+        if !dirs.iter().any(|d| d.guest == p.guest_name) {
+            dirs.push(DirMap {
+                host: None,
+                guest: p.guest_name.clone(),
+                read_only: p.read_only,
+            });
         }
-    };
-    let record = MigrationRecord {
-        version: RECORD_VERSION,
-        id: id.to_string(),
-        app: offer.app.clone(),
-        role: Role::Target,
-        state: MigrationState::Prepared,
-        peer: offer.source.clone(),
-        offer: Some(offer.clone()),
-        created_unix_ms: unix_ms(),
-    };
-    // Journal, then publish; an abort that raced us (a tombstone) wins.
-    let mut migrations = lock(&node.migrations);
-    if let Some(m) = migrations.get(id) {
-        lock(&node.apps).remove(&offer.app);
-        return Err(decided(id, m.record.state));
     }
+    let mounts = crate::config::resolve_mounts(&node.config.allowed_dirs, &dirs, |i| {
+        node.store.private_dir(&offer.app, i)
+    })?;
+    let record = app_record(offer, mounts, node.client_url(&m.record.peer));
+    let reservation = node.apps.reserve(record.clone())?;
+    let (app, logs) = restore(node, &record, &snapshot, &module, reservation.slot())?;
+    drop(snapshot);
+    m.record.offer = Some(offer_record(offer, &record.mounts));
+    m.record.state = JournalState::Target(TargetState::Prepared);
+    m.record.created_unix_ms = unix_ms();
     let journaled = node
         .store
-        .write_snapshot(id, snap_bytes)
-        .and_then(|()| node.store.save_app(&app_record))
-        .and_then(|()| node.store.save_migration(&record));
+        .write_snapshot(&id, snap_bytes)
+        .and_then(|()| node.store.save_migration(&m.record));
     if let Err(e) = journaled {
-        lock(&node.apps).remove(&offer.app);
+        m.record.state = JournalState::Target(TargetState::Open);
+        node.store.remove_snapshot(&id);
         return Err(e);
     }
-    if let Some(e) = lock(&node.apps).get_mut(&offer.app) {
-        e.record = app_record;
-    }
-    let status = status_of(&record);
-    migrations.insert(
-        id.to_string(),
-        MigrationEntry {
-            record,
-            waiting: Some(Waiting { app, module }),
+    // The app record last: it says `arriving` only once the migration is
+    // journaled as prepared.
+    if let Err(e) = reservation.publish(
+        &node.store,
+        Phase::Arriving {
+            migration: id.clone(),
         },
-    );
-    drop(migrations);
-    fault::point("target-after-prepare");
-    tracing::info!(migration = id, app = %offer.app, source = %offer.source, "prepared");
-    Ok(status)
+        Some(logs.clone()),
+    ) {
+        m.record.state = JournalState::Target(TargetState::Open);
+        let _ = std::fs::remove_file(
+            node.store
+                .root()
+                .join("migrations")
+                .join(format!("{id}.json")),
+        );
+        node.store.remove_snapshot(&id);
+        return Err(e);
+    }
+    m.waiting = Some(Waiting { app, module, logs });
+    m.touched = Instant::now();
+    Ok(())
 }
 
-/// Rebuilds the app from `snapshot` here, output continuing at the offered
-/// offsets: `history` is the output so far (the logs are rewritten with
-/// it), `None` keeps the logs as they are. Used by `prepare` and by
+fn app_record(offer: &MigrationOffer, mounts: Vec<Mount>, came_from: Option<String>) -> AppRecord {
+    AppRecord {
+        version: RECORD_VERSION,
+        id: offer.app.clone(),
+        module: offer.module.clone(),
+        args: offer.args.clone(),
+        env: Vec::new(),
+        mounts,
+        carry_files: offer.carry_files,
+        max_memory: offer.max_memory,
+        time_limit_ms: offer.time_limit_ms,
+        time_used_ms: offer.time_used_ms,
+        started_unix_ms: offer.started_unix_ms,
+        came_from,
+        stdout_arrived: offer.stdout_offset,
+        stderr_arrived: offer.stderr_offset,
+        life: StoredLife::Arriving {
+            migration: offer.migration.clone(),
+        },
+    }
+}
+
+/// Rebuilds an app from `snapshot` here with its output continuing at the
+/// record's arrival offsets (fresh logs). Used by `prepare` and by
 /// recovery after a restart.
 pub(crate) fn restore(
     node: &Node,
-    offer: &MigrationOffer,
+    record: &AppRecord,
     snapshot: &Snapshot,
     module: &LoadedModule,
-    history: Option<(&[u8], &[u8])>,
-) -> Result<(Migratable, AppRecord), NodeError> {
-    let mut dirs: HashMap<String, PathBuf> = offer
-        .dirs
-        .iter()
-        .map(|d| (d.guest.clone(), PathBuf::from(&d.host)))
-        .collect();
-    let mut given = Vec::new();
-    for (i, p) in snapshot.body.wasi.preopens.iter().enumerate() {
-        let host = dirs
-            .entry(p.guest_name.clone())
-            .or_insert_with(|| {
-                node.store
-                    .app_dir(&offer.app)
-                    .join("fs")
-                    .join(i.to_string())
-            })
-            .clone();
-        std::fs::create_dir_all(&host)
-            .map_err(NodeError::io(format!("creating {}", host.display())))?;
-        given.push(DirMap {
-            host: host.display().to_string(),
-            guest: p.guest_name.clone(),
-            read_only: p.read_only,
-        });
-    }
-    let mut wasi = continuum_wasi::WasiCtx::from_state(snapshot.body.wasi.clone(), &dirs)?;
-    if let Some((out, err)) = history {
-        std::fs::create_dir_all(node.store.app_dir(&offer.app)).map_err(NodeError::io(format!(
-            "creating the directory of app {}",
-            offer.app
-        )))?;
-        for (stream, bytes) in [
-            (crate::store::Stream::Stdout, out),
-            (crate::store::Stream::Stderr, err),
-        ] {
-            let path = node.store.log_path(&offer.app, stream);
-            std::fs::write(&path, bytes)
-                .map_err(NodeError::io(format!("writing {}", path.display())))?;
-        }
-    }
-    node.redirect_output(&mut wasi, &offer.app, false)?;
-    let guest = Guest::new(wasi, limits(offer.max_memory));
+    slot: &crate::registry::Slot,
+) -> Result<(Migratable, Arc<AppLogs>), NodeError> {
+    let mut wasi = node.wasi_from(snapshot.body.wasi.clone(), &record.mounts)?;
+    let logs = AppLogs::open(
+        &node.store.app_dir(&record.id),
+        crate::logs::Start::Arrive {
+            stdout: record.stdout_arrived,
+            stderr: record.stderr_arrived,
+        },
+        node.config.limits.max_log_bytes,
+        slot.notify.clone(),
+    )?;
+    logs.capture(&mut wasi)?;
+    let guest = Guest::new(wasi, limits(record.max_memory));
     let app = Migratable::restore(
         &module.prepared,
         &module.module,
@@ -214,184 +377,170 @@ pub(crate) fn restore(
         guest,
         snapshot,
     )?;
-    let record = AppRecord {
-        version: RECORD_VERSION,
-        info: AppInfo {
-            id: offer.app.clone(),
-            state: AppState::Arriving,
-            module: offer.module.clone(),
-            args: offer.args.clone(),
-            exit_code: None,
-            error: None,
-            moved_to: None,
-            came_from: Some(offer.source.clone()),
-            stdout: StreamInfo {
-                base: offer.stdout_offset - history.map_or(0, |h| h.0.len() as u64),
-                end: offer.stdout_offset,
-            },
-            stderr: StreamInfo {
-                base: offer.stderr_offset - history.map_or(0, |h| h.1.len() as u64),
-                end: offer.stderr_offset,
-            },
-            started_unix_ms: offer.started_unix_ms,
-        },
-        env: snapshot.body.wasi.env.clone(),
-        dirs: given,
-        carry_files: offer.carry_files,
-        max_memory: offer.max_memory,
-        recover_from: Some(offer.migration.clone()),
-    };
-    Ok((app, record))
-}
-
-fn decided(id: &str, s: MigrationState) -> NodeError {
-    NodeError::MigrationDecided {
-        id: id.to_string(),
-        state: serde_json::to_value(s)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
-    }
+    Ok((app, logs))
 }
 
 /// `POST /v1/migrations/{id}/commit`: starts the prepared app. Idempotent.
-pub fn commit(node: &Arc<Node>, id: &str) -> Result<MigrationStatus, NodeError> {
-    let (waiting, record) = {
-        let mut migrations = lock(&node.migrations);
-        let m = migrations
-            .get_mut(id)
-            .ok_or_else(|| NodeError::UnknownMigration(id.to_string()))?;
-        match m.record.state {
-            MigrationState::Committed => return Ok(status_of(&m.record)),
-            MigrationState::Prepared => {}
-            s => return Err(decided(id, s)),
-        }
-        let mut record = m.record.clone();
-        record.state = MigrationState::Committed;
-        node.store.save_migration(&record)?;
-        m.record = record.clone();
-        (m.waiting.take(), record)
-    };
-    fault::point("target-after-commit-journal");
-    let Some(Waiting { app, module }) = waiting else {
-        // Only a node that failed to rebuild the app after a restart gets
-        // here; the app is kept in the journal for an operator.
-        tracing::error!(migration = id, "committed, but the restored app is missing");
-        return Ok(status_of(&record));
-    };
-    let app_record = node.record(&record.app)?;
-    node.launch(app_record, app, module)?;
-    fault::point("target-after-start");
-    tracing::info!(migration = id, app = %record.app, "committed: the app runs here");
-    Ok(status_of(&record))
+pub fn commit(node: &Arc<Node>, caller: &Caller, id: &str) -> Result<MigrationStatus, NodeError> {
+    let peer = caller.require_peer()?;
+    let slot = node
+        .migrations
+        .get(id)
+        .ok_or_else(|| refused(id, Refusal::Unknown))?;
+    decided(node, &slot, TargetEvent::Commit, peer)
 }
 
 /// `POST /v1/migrations/{id}/abort`: drops a prepared app; for a migration
 /// this node never heard of, leaves a tombstone so that a late `prepare`
 /// is refused.
-pub fn abort(node: &Node, id: &str) -> Result<MigrationStatus, NodeError> {
+pub fn abort(node: &Arc<Node>, caller: &Caller, id: &str) -> Result<MigrationStatus, NodeError> {
+    let peer = caller.require_peer()?;
     check_id(id)?;
-    let mut migrations = lock(&node.migrations);
-    if let Some(m) = migrations.get_mut(id) {
-        match m.record.state {
-            MigrationState::Aborted => return Ok(status_of(&m.record)),
-            MigrationState::Prepared => {}
-            s if m.record.role == Role::Target => return Err(decided(id, s)),
-            // Only the source decides its own migrations.
-            _ => {
-                return Err(NodeError::BadRequest(format!(
-                    "this node is the source of migration `{id}`"
-                )));
-            }
-        }
-        let mut record = m.record.clone();
-        record.state = MigrationState::Aborted;
-        node.store.save_migration(&record)?;
-        m.record = record.clone();
-        m.waiting = None;
-        node.store.remove_snapshot(id);
-        lock(&node.precopy).remove(id);
-        let mut apps = lock(&node.apps);
-        if apps
-            .get(&record.app)
-            .is_some_and(|e| e.record.info.state == AppState::Arriving)
-        {
-            apps.remove(&record.app);
-            let _ = std::fs::remove_file(node.store.app_dir(&record.app).join("app.json"));
-        }
-        tracing::info!(migration = id, "aborted by the source");
-        return Ok(status_of(&record));
-    }
-    let record = MigrationRecord {
-        version: RECORD_VERSION,
-        id: id.to_string(),
-        app: String::new(),
-        role: Role::Target,
-        state: MigrationState::Aborted,
-        peer: String::new(),
-        offer: None,
-        created_unix_ms: unix_ms(),
+    let slot = node.migrations.get_or_blank(id, peer);
+    decided(node, &slot, TargetEvent::Abort, peer)
+}
+
+/// What the source answered when the resolver asked about a prepared migration.
+pub(crate) fn source_says(node: &Arc<Node>, id: &str, answer: SourceAnswer) {
+    let Some(slot) = node.migrations.get(id) else {
+        return;
     };
-    node.store.save_migration(&record)?;
-    lock(&node.precopy).remove(id);
-    let _ = std::fs::remove_file(node.store.rounds_path(id));
-    let status = status_of(&record);
-    migrations.insert(
-        id.to_string(),
-        MigrationEntry {
-            record,
-            waiting: None,
-        },
-    );
+    let peer = lock(&slot).record.peer.clone();
+    if let Err(e) = decided(node, &slot, TargetEvent::SourceSays(answer), &peer) {
+        tracing::warn!(migration = id, "cannot apply the source's answer: {e}");
+    }
+}
+
+/// An open migration idle too long is dropped (nothing was decided).
+pub(crate) fn expire(node: &Arc<Node>, id: &str) {
+    let Some(slot) = node.migrations.get(id) else {
+        return;
+    };
+    let peer = lock(&slot).record.peer.clone();
+    match decided(node, &slot, TargetEvent::Expire, &peer) {
+        Ok(_) => tracing::info!(migration = id, "open migration expired"),
+        Err(e) => tracing::warn!(migration = id, "cannot expire: {e}"),
+    }
+}
+
+/// Commit, abort and the source's answers: journal the decision, then
+/// launch or discard.
+fn decided(
+    node: &Arc<Node>,
+    slot: &Arc<Mutex<Migration>>,
+    event: TargetEvent,
+    peer: &str,
+) -> Result<MigrationStatus, NodeError> {
+    let mut m = lock(slot);
+    let id = m.record.id.clone();
+    let (next, actions) = match decide(&m, event, peer)? {
+        Step::Go { next, actions } => (next, actions),
+        Step::Again | Step::Wait => return Ok(status_of(&m.record)),
+        Step::Refuse(r) => {
+            // A blank slot made for this request is not kept.
+            if target_state(&m).ok().flatten().is_none() && m.record.app.is_empty() {
+                drop(m);
+                node.migrations.remove(&id);
+            }
+            return Err(refused(&id, r));
+        }
+    };
+    let mut launch = None;
+    for action in actions {
+        match action {
+            TargetAction::JournalCommitted | TargetAction::JournalAborted => {
+                let before = m.record.state;
+                m.record.state = JournalState::Target(next);
+                if let Err(e) = node.store.save_migration(&m.record) {
+                    m.record.state = before;
+                    return Err(e);
+                }
+                if next == TargetState::Committed {
+                    fault::point("target-after-commit-journal");
+                }
+            }
+            TargetAction::Launch => launch = m.waiting.take(),
+            TargetAction::Discard => {
+                m.waiting = None;
+                if let Some(inc) = m.incoming.take() {
+                    node.inflight.fetch_sub(inc.held_total(), Ordering::SeqCst);
+                }
+                node.store.remove_snapshot(&id);
+                if let Ok(app) = node.apps.get(&m.record.app)
+                    && matches!(&app.lock().phase, Phase::Arriving { migration } if *migration == id)
+                {
+                    node.apps.remove(&m.record.app);
+                    node.store.remove_app_record(&m.record.app);
+                }
+            }
+            other => unreachable!("{other:?} is not a decision's action"),
+        }
+    }
+    m.touched = Instant::now();
+    let status = status_of(&m.record);
+    let app_id = m.record.app.clone();
+    drop(m);
+    if next == TargetState::Committed {
+        match launch {
+            Some(w) => start_arrived(node, &app_id, &id, w)?,
+            // Only a node that failed to rebuild the app after a restart
+            // gets here; the snapshot stays in the journal for an operator.
+            None => tracing::error!(migration = id, "committed, but the restored app is missing"),
+        }
+        fault::point("target-after-start");
+        tracing::info!(migration = id, app = %app_id, "committed: the app runs here");
+    } else {
+        tracing::info!(migration = id, "aborted by the source");
+    }
     Ok(status)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Starts an arrived app whose migration is committed.
+fn start_arrived(
+    node: &Arc<Node>,
+    app_id: &str,
+    migration: &str,
+    w: Waiting,
+) -> Result<(), NodeError> {
+    let slot = node.apps.get(app_id)?;
+    let control = Control::new(w.app.pause_handle(), w.app.memory_reader());
+    slot.update(&node.store, |s| {
+        s.phase = Phase::Running {
+            control: control.clone(),
+            task: None,
+            resume: Some(Resume::Migration {
+                id: migration.to_string(),
+            }),
+        };
+    })?;
+    crate::app::spawn_driver(node, slot, w.app, w.module, control, w.logs)
+}
 
-    fn offer() -> MigrationOffer {
-        MigrationOffer {
-            version: API_VERSION,
-            migration: "m1".into(),
-            app: "a".into(),
-            source: "http://127.0.0.1:1".into(),
-            module: "00".into(),
-            args: vec!["x".into()],
-            stdout_offset: 7,
-            stderr_offset: 9,
-            precopy_rounds: 0,
-            stdout_history: 0,
-            stderr_history: 0,
-            dirs: vec![],
-            carry_files: true,
-            max_memory: None,
-            started_unix_ms: 1,
+impl Node {
+    pub fn migration(&self, id: &str) -> Result<MigrationStatus, NodeError> {
+        let slot = self
+            .migrations
+            .get(id)
+            .ok_or_else(|| NodeError::UnknownMigration(id.to_string()))?;
+        let m = lock(&slot);
+        if matches!(target_state(&m), Ok(None)) {
+            return Err(NodeError::UnknownMigration(id.to_string()));
+        }
+        Ok(status_of(&m.record))
+    }
+
+    /// `GET /v1/migrations/{id}`: the admin, or the peer on the other side.
+    pub fn migration_for(&self, caller: &Caller, id: &str) -> Result<MigrationStatus, NodeError> {
+        let status = self.migration(id)?;
+        match caller {
+            Caller::Admin => Ok(status),
+            Caller::Peer(p) if **p == *status.peer => Ok(status),
+            Caller::Peer(_) => Err(refused(id, Refusal::NotYours)),
         }
     }
 
-    #[test]
-    fn offers_frame_and_parse_back_and_bad_frames_name_the_cause() {
-        let mut o = offer();
-        (o.stdout_history, o.stderr_history) = (3, 2);
-        let framed = frame_offer(&o, b"SNAPSHOT", b"out", b"er");
-        let b = parse_offer(&framed).unwrap();
-        assert_eq!((b.offer.stdout_offset, b.offer.stderr_offset), (7, 9));
-        assert_eq!(
-            (b.snapshot, b.stdout, b.stderr),
-            (&b"SNAPSHOT"[..], &b"out"[..], &b"er"[..])
-        );
-        o.stdout_history = 100;
-        let err = |b: &[u8]| parse_offer(b).unwrap_err().to_string();
-        assert!(err(&frame_offer(&o, b"", b"", b"")).contains("output history"));
-
-        assert!(err(b"\x01").contains("shorter than 4 bytes"));
-        assert!(err(&framed[..10]).contains("truncated offer"));
-        let mut newer = offer();
-        newer.version = API_VERSION + 1;
-        assert!(err(&frame_offer(&newer, b"", b"", b"")).contains("version"));
-        let mut junk = 3u32.to_le_bytes().to_vec();
-        junk.extend_from_slice(b"{{{");
-        assert!(err(&junk).contains("malformed migration offer"));
+    /// The URL of peer `name`, if it is one.
+    pub(crate) fn client_url(&self, name: &str) -> Option<String> {
+        self.auth.peer(name).ok().map(|p| p.url)
     }
 }

@@ -1,69 +1,97 @@
-//! What a node does with the journal when it starts, and the resolver that
-//! finishes migrations whose other side did not answer.
+//! What a node does with its state directory when it starts (driving
+//! `protocol::recovery`), and the resolver that finishes migrations whose
+//! other side did not answer.
 //!
-//! At start, for each journal record (oldest first):
-//! - source `offered` (died before deciding): presumed abort; the app is
-//!   rebuilt from the journaled snapshot and goes on here;
-//! - source `committed` (decided, not acknowledged): the app stays moved;
-//!   the resolver sends the commit until the target takes it;
-//! - target `prepared`: the app is restored again and waits; the resolver
-//!   asks the source for its decision;
-//! - target `committed`: the app ran here; it is rebuilt from the snapshot
-//!   it arrived with (its output logs cut back to that point, so a
-//!   deterministic app writes the same bytes again, never twice in a row).
-//!
-//! Apps that were running here with no snapshot to rebuild them from are
-//! marked failed: a node's death takes them with it.
+//! At start, for each journal record (oldest first), `recovery::at_start`
+//! says what to do: presume abort (the app is rebuilt from the journaled
+//! snapshot and goes on here), keep it moved (the resolver resends the
+//! commit), hold a prepared app again (the resolver asks the source), or
+//! run a committed arrival here (rebuilt from the snapshot it arrived with,
+//! its output cut back to that point). Apps suspended by a shutdown resume
+//! from `suspend.snap`. Apps that were running with no snapshot to rebuild
+//! them from are marked failed: a node's sudden death takes them with it.
 
-use crate::api::*;
-use crate::node::{MigrationEntry, Node, Waiting, lock};
-use crate::store::{AppRecord, MigrationRecord, Stream};
+use crate::api::MigrationState;
+use crate::config::NodeConfig;
+use crate::error::NodeError;
+use crate::logs::AppLogs;
+use crate::migrations::{Migration, Waiting, lock};
+use crate::node::Node;
+use crate::protocol::recovery::{AtStart, Journaled, Resolve, at_start, resolve};
+use crate::protocol::source::SourceState;
+use crate::protocol::target::SourceAnswer;
+use crate::records::{AppRecord, JournalState, MigrationRecord, Resume, StoredLife};
+use crate::registry::{End, Phase};
 use continuum_snapshot::Snapshot;
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How often the resolver looks for undecided or unacknowledged migrations.
 const RESOLVE_EVERY: Duration = Duration::from_millis(300);
 /// A target waits this long for the decision before asking the source.
 const ASK_AFTER_MS: u64 = 2000;
 
-pub(crate) fn recover(node: &Arc<Node>) {
-    let mut apps: std::collections::HashMap<String, AppRecord> = node
+fn journaled(s: JournalState) -> Journaled {
+    match s {
+        JournalState::Source(s) => Journaled::Source(s),
+        JournalState::Target(t) => Journaled::Target(t),
+    }
+}
+
+/// Where a rebuilt app's snapshot comes from.
+enum From {
+    Migration(MigrationRecord),
+    Suspend,
+}
+
+/// Opens a node on its state directory and finishes what its last run
+/// left (the journal, suspended apps), then starts the resolver.
+pub(crate) fn open(config: NodeConfig) -> Result<Arc<Node>, NodeError> {
+    let node = Node::new(config)?;
+    recover(&node);
+    Ok(node)
+}
+
+fn recover(node: &Arc<Node>) {
+    let mut apps: HashMap<String, AppRecord> = node
         .store
         .load_apps()
         .into_iter()
-        .map(|r| (r.info.id.clone(), r))
+        .map(|r| (r.id.clone(), r))
         .collect();
-    let journal = node.store.load_migrations();
-    // Target migrations committed here: their apps run here even if the
-    // node died before it launched them.
-    let mut committed_here = std::collections::HashSet::new();
-    for mut m in journal {
-        match (m.role, m.state) {
-            (Role::Source, MigrationState::Offered) => {
-                m.state = MigrationState::Aborted;
+    // Apps to rebuild, and from what.
+    let mut rebuild: HashMap<String, From> = HashMap::new();
+    for mut m in node.store.load_migrations() {
+        let mut waiting = None;
+        match at_start(journaled(m.state)) {
+            AtStart::PresumeAbort => {
+                m.state = JournalState::Source(SourceState::Aborted);
                 if let Err(e) = node.store.save_migration(&m) {
                     tracing::error!(migration = %m.id, "cannot journal the presumed abort: {e}");
                 }
-                if let Some(app) = apps.get_mut(&m.app)
-                    && !app.info.state.is_final()
-                {
-                    // Rebuild the app from this snapshot, which stays.
-                    app.recover_from = Some(m.id.clone());
+                // Its snapshot is the app's latest state: the app goes on from it.
+                if apps.get(&m.app).is_some_and(|a| {
+                    matches!(
+                        a.life,
+                        StoredLife::Migrating { .. } | StoredLife::Running { .. }
+                    )
+                }) {
                     tracing::info!(migration = %m.id, app = %m.app, "undecided migration: presumed abort");
+                    rebuild.insert(m.app.clone(), From::Migration(m.clone()));
                 }
             }
-            (Role::Source, MigrationState::Committed) => {
+            AtStart::KeepMoved => {
                 if let Some(app) = apps.get_mut(&m.app) {
-                    app.info.state = AppState::Moved;
-                    app.info.moved_to = Some(m.peer.clone());
+                    let to = node.client_url(&m.peer).unwrap_or_else(|| m.peer.clone());
+                    app.life = StoredLife::Moved { to };
                     let _ = node.store.save_app(app);
                 }
             }
-            (Role::Target, MigrationState::Prepared) => {
+            AtStart::HoldAgain => {
                 apps.remove(&m.app);
-                match rebuild_waiting(node, &m) {
-                    Ok(()) => continue,
+                match hold_again(node, &m) {
+                    Ok(w) => waiting = Some(w),
                     // Kept prepared without a guest: a commit then fails
                     // loudly, an abort still works.
                     Err(e) => {
@@ -71,48 +99,46 @@ pub(crate) fn recover(node: &Arc<Node>) {
                     }
                 }
             }
-            (Role::Target, MigrationState::Committed) => {
-                committed_here.insert(m.id.clone());
+            AtStart::RunHere => {
+                if let Some(app) = apps.get(&m.app)
+                    && matches!(&app.life, StoredLife::Arriving { migration } | StoredLife::Running { from: Some(Resume::Migration { id: migration }) } if *migration == m.id)
+                {
+                    rebuild.insert(m.app.clone(), From::Migration(m.clone()));
+                }
             }
-            _ => {}
+            AtStart::Nothing => {}
         }
-        lock(&node.migrations).insert(
-            m.id.clone(),
-            MigrationEntry {
-                record: m,
-                waiting: None,
-            },
-        );
+        node.migrations.insert(Migration {
+            record: m,
+            incoming: None,
+            waiting,
+            touched: Instant::now(),
+        });
     }
-    for (id, mut record) in apps {
-        let state = record.info.state;
-        if state.is_final() {
-            insert(node, record);
-            continue;
-        }
-        if state == AppState::Arriving
-            && !record
-                .recover_from
-                .as_ref()
-                .is_some_and(|m| committed_here.contains(m))
-        {
-            // Its migration was aborted (or never journaled): not ours.
-            continue;
-        }
-        match record.recover_from.clone() {
-            Some(mid) => {
-                if let Err(e) = relaunch(node, record.clone(), &mid) {
+    for (id, record) in apps {
+        let from = match (&record.life, rebuild.remove(&id)) {
+            (_, Some(f)) => Some(f),
+            (StoredLife::Suspended, None) => Some(From::Suspend),
+            // An arrival whose migration was aborted (or never journaled): not ours.
+            (StoredLife::Arriving { .. }, None) => {
+                node.store.remove_app_record(&id);
+                continue;
+            }
+            _ => None,
+        };
+        match from {
+            Some(from) => {
+                if let Err(e) = relaunch(node, record.clone(), from) {
                     tracing::error!(app = %id, "cannot rebuild the app after a restart: {e}");
-                    record.info.state = AppState::Failed;
-                    record.info.error = Some(format!("cannot rebuild after a node restart: {e}"));
-                    insert(node, record);
+                    let phase = Phase::Ended(End::Failed(format!(
+                        "cannot rebuild after a node restart: {e}"
+                    )));
+                    loaded(node, record, phase);
                 }
             }
             None => {
-                record.info.state = AppState::Failed;
-                record.info.error =
-                    Some("the node stopped while the app ran, and it had no snapshot here".into());
-                insert(node, record);
+                let phase = Phase::of_stored(&record.life);
+                loaded(node, record, phase);
             }
         }
     }
@@ -126,127 +152,170 @@ pub(crate) fn recover(node: &Arc<Node>) {
     });
 }
 
-fn insert(node: &Node, record: AppRecord) {
-    let _ = node.store.save_app(&record);
-    lock(&node.apps).insert(
-        record.info.id.clone(),
-        crate::node::AppEntry {
-            record,
-            control: None,
-            busy: false,
-        },
-    );
-}
-
-fn load_snapshot(node: &Node, m: &MigrationRecord) -> Result<(MigrationOffer, Snapshot), String> {
-    let offer = m.offer.clone().ok_or("the journal record has no offer")?;
-    let bytes =
-        std::fs::read(node.store.snapshot_path(&m.id)).map_err(|e| format!("snapshot: {e}"))?;
-    let mut snapshot = Snapshot::decode(&bytes).map_err(|e| e.to_string())?;
-    if snapshot.header.delta {
-        snapshot = crate::precopy::complete_from_rounds(&node.store.rounds_path(&m.id), snapshot)?;
+/// Puts an app that is not running in the registry (its record saved with
+/// the phase it has now).
+fn loaded(node: &Node, mut record: AppRecord, phase: Phase) {
+    if let Some(life) = phase.stored() {
+        record.life = life;
+        let _ = node.store.save_app(&record);
     }
-    Ok((offer, snapshot))
+    let logs = AppLogs::open(
+        &node.store.app_dir(&record.id),
+        crate::logs::Start::Reopen,
+        node.config.limits.max_log_bytes,
+        Arc::default(),
+    )
+    .ok();
+    node.apps.insert_loaded(record, phase, logs);
 }
 
-/// A target restarted with a prepared migration: restore it again, waiting.
-fn rebuild_waiting(node: &Arc<Node>, m: &MigrationRecord) -> Result<(), String> {
-    let (offer, snapshot) = load_snapshot(node, m)?;
-    let module = node.module(&offer.module).map_err(|e| e.to_string())?;
-    let (app, mut record) = crate::receive::restore(node, &offer, &snapshot, &module, None)
-        .map_err(|e| e.to_string())?;
-    record.info.state = AppState::Arriving;
-    insert(node, record);
-    lock(&node.migrations).insert(
-        m.id.clone(),
-        MigrationEntry {
-            record: m.clone(),
-            waiting: Some(Waiting { app, module }),
-        },
-    );
-    Ok(())
+/// The full snapshot a journaled migration moves.
+fn load_snapshot(node: &Node, m: &MigrationRecord) -> Result<Snapshot, NodeError> {
+    let offer = m
+        .offer
+        .as_ref()
+        .ok_or_else(|| NodeError::BadRequest("the journal record has no offer".into()))?;
+    let path = node.store.snapshot_path(&m.id);
+    let bytes =
+        std::fs::read(&path).map_err(NodeError::io(format!("reading {}", path.display())))?;
+    let snapshot = Snapshot::decode(&bytes)?;
+    if !snapshot.header.delta {
+        return Ok(snapshot);
+    }
+    let module = node.module(&offer.module)?;
+    let max = offer.max_memory / 65536;
+    let limit = |i| module.max_pages(i).map(|p| p.min(max));
+    crate::precopy::complete_from_rounds(&node.store.rounds_path(&m.id), snapshot, &limit)
 }
 
-/// Rebuilds a running app from the snapshot of migration `mid`, with its
-/// output logs cut back to where that snapshot was taken.
-fn relaunch(node: &Arc<Node>, record: AppRecord, mid: &str) -> Result<(), String> {
-    let m = node
+/// A target restarted with a prepared migration: restore it again, held.
+fn hold_again(node: &Arc<Node>, m: &MigrationRecord) -> Result<Waiting, NodeError> {
+    let snapshot = load_snapshot(node, m)?;
+    let record = node
         .store
-        .load_migrations()
+        .load_apps()
         .into_iter()
-        .find(|m| m.id == mid)
-        .ok_or("its migration record is gone")?;
-    let (offer, snapshot) = load_snapshot(node, &m)?;
-    let module = node.module(&offer.module).map_err(|e| e.to_string())?;
-    // The offer's offsets are where the snapshot's output ends; the logs
-    // here start at the record's base.
-    let cut = |stream: Stream, base: u64, at: u64| {
-        let path = node.store.log_path(&record.info.id, stream);
-        if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&path) {
-            let _ = f.set_len(at.saturating_sub(base));
+        .find(|a| a.id == m.app)
+        .ok_or_else(|| NodeError::UnknownApp(m.app.clone()))?;
+    let module = node.module(&record.module)?;
+    let reservation = node.apps.reserve(record.clone())?;
+    let (app, logs) =
+        crate::receive::restore(node, &record, &snapshot, &module, reservation.slot())?;
+    reservation.publish(
+        &node.store,
+        Phase::Arriving {
+            migration: m.id.clone(),
+        },
+        Some(logs.clone()),
+    )?;
+    Ok(Waiting { app, module, logs })
+}
+
+/// Rebuilds a running app from a snapshot, its output cut back to where
+/// that snapshot was taken.
+fn relaunch(node: &Arc<Node>, mut record: AppRecord, from: From) -> Result<(), NodeError> {
+    let module = node.module(&record.module)?;
+    let (snapshot, resume, cut) = match &from {
+        From::Migration(m) => {
+            let offer = m.offer.as_ref();
+            let cut = offer.map(|o| (o.stdout_offset, o.stderr_offset));
+            (
+                load_snapshot(node, m)?,
+                Some(Resume::Migration { id: m.id.clone() }),
+                cut,
+            )
+        }
+        From::Suspend => {
+            let path = node.store.suspend_path(&record.id);
+            let bytes = std::fs::read(&path)
+                .map_err(NodeError::io(format!("reading {}", path.display())))?;
+            (Snapshot::decode(&bytes)?, None, None)
         }
     };
-    cut(Stream::Stdout, record.info.stdout.base, offer.stdout_offset);
-    cut(Stream::Stderr, record.info.stderr.base, offer.stderr_offset);
-    let mut here = offer.clone();
-    here.app = record.info.id.clone();
-    here.dirs = record.dirs.clone();
-    let (app, _) = crate::receive::restore(node, &here, &snapshot, &module, None)
-        .map_err(|e| e.to_string())?;
-    lock(&node.apps).insert(
-        record.info.id.clone(),
-        crate::node::AppEntry {
-            record: record.clone(),
-            control: None,
-            busy: true,
-        },
-    );
-    node.launch(record, app, module)
-        .map_err(|e| e.to_string())?;
-    tracing::info!(app = %m.app, migration = mid, "app rebuilt from its snapshot after a restart");
+    let reservation = node.apps.reserve(record.clone())?;
+    let mut wasi = node.wasi_from(snapshot.body.wasi.clone(), &record.mounts)?;
+    let logs = AppLogs::open(
+        &node.store.app_dir(&record.id),
+        crate::logs::Start::Reopen,
+        node.config.limits.max_log_bytes,
+        reservation.slot().notify.clone(),
+    )?;
+    if let Some((out, err)) = cut {
+        logs.cut(out, err)?;
+    }
+    logs.capture(&mut wasi)?;
+    let guest = continuum_snapshot::Guest::new(wasi, crate::node::limits(record.max_memory));
+    let app = continuum_snapshot::Migratable::restore(
+        &module.prepared,
+        &module.module,
+        &module.linker,
+        guest,
+        &snapshot,
+    )?;
+    record.life = StoredLife::Running {
+        from: resume.clone(),
+    };
+    reservation.slot().lock().record = record;
+    let id = reservation.slot().id.clone();
+    crate::app::launch(node, reservation, app, module, logs, resume)?;
+    if matches!(from, From::Suspend) {
+        let _ = std::fs::remove_file(node.store.suspend_path(&id));
+    }
+    tracing::info!(app = %id, "app rebuilt from its snapshot after a restart");
     Ok(())
 }
 
 /// One pass of the resolver.
 fn resolve_once(node: &Arc<Node>) {
-    let pending: Vec<MigrationRecord> = lock(&node.migrations)
-        .values()
-        .map(|m| m.record.clone())
-        .filter(|r| match (r.role, r.state) {
-            (Role::Source, MigrationState::Committed) => true,
-            (Role::Target, MigrationState::Prepared) => {
-                crate::store::unix_ms().saturating_sub(r.created_unix_ms) > ASK_AFTER_MS
+    let expire_ms = node.config.limits.migration_idle.as_millis() as u64;
+    let due: Vec<(String, String, Resolve)> = node
+        .migrations
+        .all()
+        .iter()
+        .filter_map(|slot| {
+            let m = lock(slot);
+            // A blank slot (never begun) is not a migration.
+            if m.record.app.is_empty() {
+                return None;
             }
-            _ => false,
+            let idle = m.touched.elapsed().as_millis() as u64;
+            let what = resolve(journaled(m.record.state), idle, ASK_AFTER_MS, expire_ms);
+            (what != Resolve::Nothing).then(|| (m.record.id.clone(), m.record.peer.clone(), what))
         })
         .collect();
-    for mut r in pending {
-        match r.role {
-            Role::Source => {
-                // Only our own thread may still be sending the first
-                // commit; a duplicate commit is harmless (idempotent).
-                if node.client.commit(&r.peer, &r.id).is_ok() {
-                    crate::migrate::acknowledged(node, &mut r);
-                    tracing::info!(migration = %r.id, "commit acknowledged by the target");
+    for (id, peer_name, what) in due {
+        let Ok(peer) = node.auth.peer(&peer_name) else {
+            tracing::warn!(
+                migration = id,
+                peer = peer_name,
+                "the peer of this migration is no longer known"
+            );
+            continue;
+        };
+        match what {
+            Resolve::ResendCommit => {
+                if node.client.commit(&peer, &id).is_ok() {
+                    crate::send::acknowledged(node, &id);
                 }
             }
-            Role::Target => match node.client.migration_status(&r.peer, &r.id) {
-                Ok(Some(s))
-                    if matches!(s.state, MigrationState::Committed | MigrationState::Done) =>
-                {
-                    if let Err(e) = crate::receive::commit(node, &r.id) {
-                        tracing::error!(migration = %r.id, "cannot commit: {e}");
-                    }
+            Resolve::AskSource => {
+                let answer = match node.client.migration_status(&peer, &id) {
+                    Ok(Some(s)) => match s.state {
+                        MigrationState::Committed | MigrationState::Done => SourceAnswer::Committed,
+                        MigrationState::Aborted => SourceAnswer::Aborted,
+                        _ => SourceAnswer::Undecided,
+                    },
+                    Ok(None) => SourceAnswer::NoRecord,
+                    Err(_) => SourceAnswer::Undecided,
+                };
+                if answer != SourceAnswer::Undecided {
+                    crate::receive::source_says(node, &id, answer);
+                } else if let Some(slot) = node.migrations.get(&id) {
+                    lock(&slot).touched = Instant::now();
                 }
-                Ok(Some(s)) if s.state == MigrationState::Aborted => {
-                    let _ = crate::receive::abort(node, &r.id);
-                }
-                // Presumed abort: the source has no record of it.
-                Ok(None) => {
-                    let _ = crate::receive::abort(node, &r.id);
-                }
-                _ => {}
-            },
+            }
+            Resolve::Expire => crate::receive::expire(node, &id),
+            Resolve::Nothing => {}
         }
     }
 }

@@ -383,3 +383,4 @@ pub fn unescape(s: &str) -> Vec<u8> {
 }
 pub mod aarch64;
 pub mod chain;
+pub mod nodes;
