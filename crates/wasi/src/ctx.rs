@@ -50,6 +50,18 @@ pub(crate) enum Handle {
     Stream(TcpStream),
 }
 
+/// The broad kind of an fd. A call that cannot mean anything on a kind is
+/// refused for the kind (with the errno Linux gives, or the one the WASI
+/// tests require where they differ) before the fd's rights are looked at:
+/// rights only say whether a call that could work is allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FdClass {
+    File,
+    Dir,
+    Stdio,
+    Socket,
+}
+
 /// One guest's WASI world: the portable [`WasiState`] plus the host handles
 /// (directories, files, sockets) that serve it on this machine.
 pub struct WasiCtx {
@@ -400,6 +412,16 @@ impl WasiCtx {
 
     pub(crate) fn entry_mut(&mut self, fd: u32) -> WasiResult<&mut FdEntry> {
         self.state.fds.get_mut(&fd).ok_or(Errno::Badf)
+    }
+
+    /// The broad kind of `fd` (`EBADF` if it is not open).
+    pub(crate) fn class(&self, fd: u32) -> WasiResult<FdClass> {
+        Ok(match self.entry(fd)?.kind {
+            FdKind::File { .. } => FdClass::File,
+            FdKind::PreopenDir { .. } | FdKind::Dir { .. } => FdClass::Dir,
+            FdKind::Stdin | FdKind::Stdout | FdKind::Stderr => FdClass::Stdio,
+            FdKind::TcpListener { .. } | FdKind::TcpStream { .. } => FdClass::Socket,
+        })
     }
 
     /// The entry of `fd`, checked to carry every right in `needed`.
