@@ -1,7 +1,7 @@
 //! The `fd_*` functions of preview1.
 
 use crate::abi::{Errno, WasiResult, fdflags, filetype, fstflags, rights, size, whence};
-use crate::ctx::{Handle, WasiCtx};
+use crate::ctx::{FdClass, Handle, WasiCtx};
 use crate::filestat::Filestat;
 use crate::io::{pread_full, pwrite_full, read_stream, write_stream};
 use crate::memory::GuestMemory;
@@ -199,6 +199,14 @@ impl WasiCtx {
         how: u8,
         out: u32,
     ) -> WasiResult<()> {
+        // Only files have an offset. A directory is EBADF, not Linux's
+        // lseek on a directory stream: WASI's tests (directory_seek,
+        // dir_fd_op_failures) require it, as fd_readdir has cookies instead.
+        match self.class(fd)? {
+            FdClass::File => {}
+            FdClass::Dir => return Err(Errno::Badf),
+            FdClass::Stdio | FdClass::Socket => return Err(Errno::Spipe),
+        }
         let e = self.entry(fd)?;
         let needed = if how == whence::CUR && delta == 0 {
             rights::FD_TELL
@@ -206,17 +214,11 @@ impl WasiCtx {
             rights::FD_SEEK
         };
         if e.rights_base & (needed | rights::FD_SEEK) == 0 {
-            return Err(if matches!(e.kind, FdKind::File { .. }) {
-                Errno::Notcapable
-            } else {
-                Errno::Spipe
-            });
+            return Err(Errno::Notcapable);
         }
         let current = e.offset;
-        let f = match self.handle(fd)? {
-            Handle::File(f) => f,
-            Handle::Dir(_) => return Err(Errno::Isdir),
-            _ => return Err(Errno::Spipe),
+        let Handle::File(f) = self.handle(fd)? else {
+            return Err(Errno::Badf);
         };
         let base = match how {
             whence::SET => 0,
