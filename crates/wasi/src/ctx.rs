@@ -2,6 +2,7 @@
 
 use crate::abi::{Errno, WasiResult, rights};
 use crate::clock::ClockAnchor;
+use crate::pause::PauseSignal;
 use crate::state::{ClockBases, FdEntry, FdKind, Preopen, WasiState};
 use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
 use cap_std::fs::Dir;
@@ -49,6 +50,18 @@ pub(crate) enum Handle {
     Stream(TcpStream),
 }
 
+/// The broad kind of an fd. A call that cannot mean anything on a kind is
+/// refused for the kind (with the errno Linux gives, or the one the WASI
+/// tests require where they differ) before the fd's rights are looked at:
+/// rights only say whether a call that could work is allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FdClass {
+    File,
+    Dir,
+    Stdio,
+    Socket,
+}
+
 /// One guest's WASI world: the portable [`WasiState`] plus the host handles
 /// (directories, files, sockets) that serve it on this machine.
 pub struct WasiCtx {
@@ -84,55 +97,6 @@ impl std::fmt::Debug for WasiCtx {
         f.debug_struct("WasiCtx")
             .field("state", &self.state)
             .finish_non_exhaustive()
-    }
-}
-
-/// A pause request that any thread can raise: a flag plus an eventfd that
-/// wakes a host call blocked in `poll(2)` at once.
-#[derive(Clone, Debug)]
-pub struct PauseSignal {
-    flag: Arc<AtomicBool>,
-    wake: Option<Arc<rustix::fd::OwnedFd>>,
-}
-
-impl PauseSignal {
-    fn new() -> Self {
-        use rustix::event::{EventfdFlags, eventfd};
-        PauseSignal {
-            flag: Arc::new(AtomicBool::new(false)),
-            // Without an eventfd (never seen on Linux) waits notice the flag
-            // at their next 50 ms slice instead.
-            wake: eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
-                .ok()
-                .map(Arc::new),
-        }
-    }
-
-    /// Asks the guest to pause.
-    pub fn raise(&self) {
-        self.flag.store(true, Ordering::SeqCst);
-        if let Some(w) = &self.wake {
-            let _ = rustix::io::write(w, &1u64.to_ne_bytes());
-        }
-    }
-
-    /// Whether a pause was asked for.
-    pub fn raised(&self) -> bool {
-        self.flag.load(Ordering::SeqCst)
-    }
-
-    fn clear(&self) {
-        self.flag.store(false, Ordering::SeqCst);
-        if let Some(w) = &self.wake {
-            let mut buf = [0u8; 8];
-            let _ = rustix::io::read(w, &mut buf);
-        }
-    }
-
-    /// The fd that becomes readable when the signal is raised.
-    pub(crate) fn wake_fd(&self) -> Option<rustix::fd::BorrowedFd<'_>> {
-        use rustix::fd::AsFd;
-        self.wake.as_deref().map(|w| w.as_fd())
     }
 }
 
@@ -448,6 +412,16 @@ impl WasiCtx {
 
     pub(crate) fn entry_mut(&mut self, fd: u32) -> WasiResult<&mut FdEntry> {
         self.state.fds.get_mut(&fd).ok_or(Errno::Badf)
+    }
+
+    /// The broad kind of `fd` (`EBADF` if it is not open).
+    pub(crate) fn class(&self, fd: u32) -> WasiResult<FdClass> {
+        Ok(match self.entry(fd)?.kind {
+            FdKind::File { .. } => FdClass::File,
+            FdKind::PreopenDir { .. } | FdKind::Dir { .. } => FdClass::Dir,
+            FdKind::Stdin | FdKind::Stdout | FdKind::Stderr => FdClass::Stdio,
+            FdKind::TcpListener { .. } | FdKind::TcpStream { .. } => FdClass::Socket,
+        })
     }
 
     /// The entry of `fd`, checked to carry every right in `needed`.

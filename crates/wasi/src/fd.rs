@@ -1,7 +1,7 @@
 //! The `fd_*` functions of preview1.
 
 use crate::abi::{Errno, WasiResult, fdflags, filetype, fstflags, rights, size, whence};
-use crate::ctx::{Handle, WasiCtx};
+use crate::ctx::{FdClass, Handle, WasiCtx};
 use crate::filestat::Filestat;
 use crate::io::{pread_full, pwrite_full, read_stream, write_stream};
 use crate::memory::GuestMemory;
@@ -46,17 +46,20 @@ pub(crate) fn timestamps(atim: u64, mtim: u64, flags: u16) -> WasiResult<rustix:
 }
 
 impl WasiCtx {
-    /// Checks a read or write right: missing, `ENOTCAPABLE` as preview1 says
-    /// (wasi-libc turns it into POSIX's `EBADF` for read()/write()).
-    fn io_entry(&self, fd: u32, right: u64) -> WasiResult<(u16, u64)> {
-        let e = self.entry(fd)?;
-        if matches!(e.kind, FdKind::PreopenDir { .. } | FdKind::Dir { .. }) {
-            return Err(if right == rights::FD_READ {
-                Errno::Isdir
-            } else {
-                Errno::Badf
-            });
+    /// Checks that `fd` can be read (`right` is `FD_READ`) or written
+    /// (`FD_WRITE`), at an offset of the guest's choice if `positional`.
+    /// The kind decides first, as on Linux: a directory is `EISDIR` to read
+    /// and `EBADF` to write, positional I/O on a stream `ESPIPE`. Then a
+    /// missing right is `ENOTCAPABLE`, as preview1 says (wasi-libc turns it
+    /// into POSIX's `EBADF` for read()/write()).
+    fn io_entry(&self, fd: u32, right: u64, positional: bool) -> WasiResult<(u16, u64)> {
+        match self.class(fd)? {
+            FdClass::Dir if right == rights::FD_READ => return Err(Errno::Isdir),
+            FdClass::Dir => return Err(Errno::Badf),
+            FdClass::Stdio | FdClass::Socket if positional => return Err(Errno::Spipe),
+            FdClass::File | FdClass::Stdio | FdClass::Socket => {}
         }
+        let e = self.entry(fd)?;
         if e.rights_base & right == 0 {
             return Err(Errno::Notcapable);
         }
@@ -71,7 +74,7 @@ impl WasiCtx {
         n: u32,
         out: u32,
     ) -> WasiResult<()> {
-        let (flags, offset) = self.io_entry(fd, rights::FD_WRITE)?;
+        let (flags, offset) = self.io_entry(fd, rights::FD_WRITE, false)?;
         let iovs = mem.iovecs(iovs, n)?;
         mem.slice(out, 4)?;
         let data = mem.gather(&iovs)?;
@@ -111,7 +114,7 @@ impl WasiCtx {
         n: u32,
         out: u32,
     ) -> WasiResult<()> {
-        let (flags, offset) = self.io_entry(fd, rights::FD_READ)?;
+        let (flags, offset) = self.io_entry(fd, rights::FD_READ, false)?;
         let iovs = mem.iovecs(iovs, n)?;
         mem.slice(out, 4)?;
         let nonblock = flags & fdflags::NONBLOCK != 0;
@@ -153,7 +156,7 @@ impl WasiCtx {
         offset: u64,
         out: u32,
     ) -> WasiResult<()> {
-        self.io_entry(fd, rights::FD_READ)?;
+        self.io_entry(fd, rights::FD_READ, true)?;
         let iovs = mem.iovecs(iovs, n)?;
         mem.slice(out, 4)?;
         let f = match self.handle(fd)? {
@@ -180,7 +183,7 @@ impl WasiCtx {
         offset: u64,
         out: u32,
     ) -> WasiResult<()> {
-        self.io_entry(fd, rights::FD_WRITE)?;
+        self.io_entry(fd, rights::FD_WRITE, true)?;
         let iovs = mem.iovecs(iovs, n)?;
         mem.slice(out, 4)?;
         let data = mem.gather(&iovs)?;
@@ -199,6 +202,14 @@ impl WasiCtx {
         how: u8,
         out: u32,
     ) -> WasiResult<()> {
+        // Only files have an offset. A directory is EBADF, not Linux's
+        // lseek on a directory stream: WASI's tests (directory_seek,
+        // dir_fd_op_failures) require it, as fd_readdir has cookies instead.
+        match self.class(fd)? {
+            FdClass::File => {}
+            FdClass::Dir => return Err(Errno::Badf),
+            FdClass::Stdio | FdClass::Socket => return Err(Errno::Spipe),
+        }
         let e = self.entry(fd)?;
         let needed = if how == whence::CUR && delta == 0 {
             rights::FD_TELL
@@ -206,17 +217,11 @@ impl WasiCtx {
             rights::FD_SEEK
         };
         if e.rights_base & (needed | rights::FD_SEEK) == 0 {
-            return Err(if matches!(e.kind, FdKind::File { .. }) {
-                Errno::Notcapable
-            } else {
-                Errno::Spipe
-            });
+            return Err(Errno::Notcapable);
         }
         let current = e.offset;
-        let f = match self.handle(fd)? {
-            Handle::File(f) => f,
-            Handle::Dir(_) => return Err(Errno::Isdir),
-            _ => return Err(Errno::Spipe),
+        let Handle::File(f) = self.handle(fd)? else {
+            return Err(Errno::Badf);
         };
         let base = match how {
             whence::SET => 0,
@@ -243,6 +248,10 @@ impl WasiCtx {
 
     pub fn fd_advise(&mut self, fd: u32, offset: u64, len: u64, advice: u8) -> WasiResult<()> {
         use rustix::fs::Advice;
+        // Streams have no pages to advise about: ESPIPE, as Linux.
+        if matches!(self.class(fd)?, FdClass::Stdio | FdClass::Socket) {
+            return Err(Errno::Spipe);
+        }
         self.entry_with(fd, rights::FD_ADVISE)?;
         let advice = match advice {
             0 => Advice::Normal,
@@ -266,11 +275,16 @@ impl WasiCtx {
     }
 
     pub fn fd_allocate(&mut self, fd: u32, offset: u64, len: u64) -> WasiResult<()> {
+        // A directory is never open for writing: EBADF, as Linux's
+        // fallocate answers; a stream ESPIPE. Both before the rights.
+        match self.class(fd)? {
+            FdClass::File => {}
+            FdClass::Dir => return Err(Errno::Badf),
+            FdClass::Stdio | FdClass::Socket => return Err(Errno::Spipe),
+        }
         self.entry_with(fd, rights::FD_ALLOCATE)?;
-        let f = match self.handle(fd)? {
-            Handle::File(f) => f,
-            Handle::Dir(_) => return Err(Errno::Isdir),
-            _ => return Err(Errno::Spipe),
+        let Handle::File(f) = self.handle(fd)? else {
+            return Err(Errno::Badf);
         };
         if len == 0 {
             return Err(Errno::Inval);
@@ -293,6 +307,10 @@ impl WasiCtx {
     }
 
     pub fn fd_datasync(&mut self, fd: u32) -> WasiResult<()> {
+        // Streams cannot be synced: EINVAL, as Linux, before the rights.
+        if matches!(self.class(fd)?, FdClass::Stdio | FdClass::Socket) {
+            return Err(Errno::Inval);
+        }
         self.entry_with(fd, rights::FD_DATASYNC)?;
         match self.handle(fd)? {
             Handle::File(f) => Ok(rustix::fs::fdatasync(f)?),
@@ -302,6 +320,9 @@ impl WasiCtx {
     }
 
     pub fn fd_sync(&mut self, fd: u32) -> WasiResult<()> {
+        if matches!(self.class(fd)?, FdClass::Stdio | FdClass::Socket) {
+            return Err(Errno::Inval);
+        }
         self.entry_with(fd, rights::FD_SYNC)?;
         match self.handle(fd)? {
             Handle::File(f) => Ok(rustix::fs::fsync(f)?),
@@ -390,13 +411,17 @@ impl WasiCtx {
     }
 
     pub fn fd_filestat_set_size(&mut self, fd: u32, len: u64) -> WasiResult<()> {
+        // Only regular files have a size to set: EINVAL otherwise, as
+        // Linux's ftruncate answers, before the rights.
+        if self.class(fd)? != FdClass::File {
+            return Err(Errno::Inval);
+        }
         self.entry_with(fd, rights::FD_FILESTAT_SET_SIZE)?;
         if len > i64::MAX as u64 {
             return Err(Errno::Fbig);
         }
         match self.handle(fd)? {
             Handle::File(f) => Ok(rustix::fs::ftruncate(f, len)?),
-            Handle::Dir(_) => Err(Errno::Isdir),
             _ => Err(Errno::Inval),
         }
     }
@@ -454,6 +479,11 @@ impl WasiCtx {
         cookie: u64,
         out: u32,
     ) -> WasiResult<()> {
+        // Anything but a directory is ENOTDIR (Linux's getdents), before
+        // the rights.
+        if self.class(fd)? != FdClass::Dir {
+            return Err(Errno::Notdir);
+        }
         self.entry_with(fd, rights::FD_READDIR)?;
         mem.slice(buf, len)?;
         mem.slice(out, 4)?;

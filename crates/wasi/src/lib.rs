@@ -40,15 +40,17 @@ mod linker;
 pub mod memory;
 mod misc;
 mod path;
+mod pause;
 mod poll;
 pub mod state;
 
 pub use abi::Errno;
 pub use carry::CarriedFile;
-pub use ctx::{PauseSignal, StdStream, WasiCtx, WasiCtxBuilder, WasiSetupError};
+pub use ctx::{StdStream, WasiCtx, WasiCtxBuilder, WasiSetupError};
 pub use linker::{
     BLOCKING_FUNCTIONS, FUNCTIONS, MODULE, PauseHooks, add_to_linker, add_to_linker_with_pause,
 };
 pub use memory::GuestMemory;
 pub use misc::GuestExit;
+pub use pause::PauseSignal;
 pub use state::{STATE_FORMAT_VERSION, WasiState};

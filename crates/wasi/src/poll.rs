@@ -4,7 +4,7 @@ use crate::abi::{
     EVENT_FD_READWRITE_HANGUP, Errno, RIFLAGS_RECV_PEEK, RIFLAGS_RECV_WAITALL, SDFLAGS_RD,
     SDFLAGS_WR, SUBCLOCK_ABSTIME, WasiResult, clockid, eventtype, fdflags, rights, size,
 };
-use crate::ctx::{Handle, WasiCtx};
+use crate::ctx::{FdClass, Handle, WasiCtx};
 use crate::io::{wait_ready, write_stream};
 use crate::memory::GuestMemory;
 use crate::state::{FdEntry, FdKind};
@@ -268,6 +268,15 @@ impl WasiCtx {
         if flags & !fdflags::NONBLOCK != 0 {
             return Err(Errno::Inval);
         }
+        // What the fd is decides before its rights: a file, directory or
+        // stdio has no SOCK_ACCEPT right, but the answer is ENOTSOCK.
+        if self.class(fd)? != FdClass::Socket {
+            return Err(Errno::Notsock);
+        }
+        // A connection is a socket that does not listen: EINVAL, as Linux.
+        if matches!(self.entry(fd)?.kind, FdKind::TcpStream { .. }) {
+            return Err(Errno::Inval);
+        }
         let e = self.entry_with(fd, rights::SOCK_ACCEPT)?;
         let nonblock = e.fdflags & fdflags::NONBLOCK != 0;
         let (stream, peer) = loop {
@@ -304,7 +313,12 @@ impl WasiCtx {
         mem.write_u32(out, new_fd)
     }
 
+    /// The connected socket behind `fd`: `ENOTSOCK` for anything that is no
+    /// socket (before its rights are looked at), `ENOTCONN` for a listener.
     fn stream_fd(&mut self, fd: u32, right: u64) -> WasiResult<(i32, bool)> {
+        if self.class(fd)? != FdClass::Socket {
+            return Err(Errno::Notsock);
+        }
         let e = self.entry(fd)?;
         let (granted, nonblock) = (
             e.rights_base & right == right,
@@ -332,10 +346,10 @@ impl WasiCtx {
         let iovs = mem.iovecs(iovs, n)?;
         mem.slice(out_len, 4)?;
         mem.slice(out_flags, 2)?;
+        let (raw, nonblock) = self.stream_fd(fd, rights::FD_READ)?;
         if ri_flags & !(RIFLAGS_RECV_PEEK | RIFLAGS_RECV_WAITALL) != 0 {
             return Err(Errno::Inval);
         }
-        let (raw, nonblock) = self.stream_fd(fd, rights::FD_READ)?;
         // SAFETY: the stream stays in the table for this whole call.
         let sock = unsafe { BorrowedFd::borrow_raw(raw) };
         let want: usize = iovs.iter().map(|&(_, l)| l as usize).sum();
@@ -392,6 +406,11 @@ impl WasiCtx {
     }
 
     pub fn sock_shutdown(&mut self, fd: u32, how: u8) -> WasiResult<()> {
+        // Like Linux: a non-socket is ENOTSOCK whatever `how` says, and
+        // before its rights (stdio and files have no SOCK_SHUTDOWN right).
+        if self.class(fd)? != FdClass::Socket {
+            return Err(Errno::Notsock);
+        }
         let how = match how {
             SDFLAGS_RD => std::net::Shutdown::Read,
             SDFLAGS_WR => std::net::Shutdown::Write,
