@@ -88,12 +88,19 @@ fn circle(g: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
 fn no_module_imports_one_that_imports_it_back() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let g = imports(&src);
-    assert!(g.contains_key("protocol") && g.contains_key("server"), "{g:?}");
+    assert!(
+        g.contains_key("protocol") && g.contains_key("server"),
+        "{g:?}"
+    );
     if let Some(c) = circle(&g) {
         panic!("import circle in crates/node: {}", c.join(" -> "));
     }
     // The protocol core does no I/O and needs nothing of the node.
-    assert!(g["protocol"].is_empty(), "protocol imports {:?}", g["protocol"]);
+    assert!(
+        g["protocol"].is_empty(),
+        "protocol imports {:?}",
+        g["protocol"]
+    );
 }
 
 #[test]

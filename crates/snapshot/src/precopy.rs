@@ -47,12 +47,20 @@ impl MemoryReader {
         let mut out = Vec::new();
         for (slot, (index, base)) in regions.iter().enumerate() {
             let len = accessible_len(*base);
+            // One copy, hashed and sent as it is: were the hash taken from
+            // one read and the bytes from another, a chunk that changed in
+            // between and later went back to its hashed content (a stdio
+            // buffer's pointers, say) would never be sent again, and the
+            // target would resume on stale memory.
+            let mut copy = vec![0u8; len];
             // SAFETY: `base..base+len` is mapped read-write for as long as the
             // store lives (the read lock keeps it alive; wasm memories never
-            // shrink or move). The guest may write concurrently: the bytes
-            // read can be torn, which the module docs explain is harmless.
-            let bytes = unsafe { std::slice::from_raw_parts(*base as *const u8, len) };
-            out.push(diff_round(*index, bytes, slot, state));
+            // shrink or move here). The copy is a raw byte copy into memory
+            // we own: no Rust reference is made over the guest's memory,
+            // which the guest may write meanwhile (bytes then torn, which
+            // the module docs explain is harmless).
+            unsafe { std::ptr::copy_nonoverlapping(*base as *const u8, copy.as_mut_ptr(), len) };
+            out.push(diff_round(*index, &copy, slot, state));
         }
         Some(out)
     }
