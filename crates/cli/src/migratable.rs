@@ -14,6 +14,10 @@ use wasmtime::{Linker, Module, StoreLimits, StoreLimitsBuilder};
 
 /// `run --migratable`: prepare (cached), instantiate, drive.
 pub fn run(args: &RunArgs, wasi: continuum_wasi::WasiCtx) -> Result<i32> {
+    // Listen before preparing and compiling, which take a while: a signal
+    // that comes meanwhile waits in `signals` and is honoured at the
+    // guest's first poll point instead of killing the process.
+    let signals = listen(&args.checkpoint)?;
     let loader = crate::run::loader(&engine_config(args.engine), &args.cache)?;
     let raw = std::fs::read(&args.module)
         .with_context(|| format!("cannot read `{}`", args.module.display()))?;
@@ -27,7 +31,7 @@ pub fn run(args: &RunArgs, wasi: continuum_wasi::WasiCtx) -> Result<i32> {
     let guest = Guest::new(wasi, limits(args.max_memory));
     let app = Migratable::new(&prepared, &module, &linker, guest)
         .with_context(|| format!("cannot start `{}`", args.module.display()))?;
-    drive(app, &prepared, &args.checkpoint, &args.module)
+    drive(app, &prepared, &args.checkpoint, &args.module, signals)
 }
 
 /// `continuum restore`.
@@ -79,7 +83,8 @@ fn restore_inner(args: RestoreArgs) -> Result<i32> {
         .with_context(|| format!("cannot restore `{}`", args.snapshot.display()))?;
     tracing::info!(sequence = snapshot.header.sequence, "restored");
     let name = snapshot_stem(&args.snapshot);
-    drive(app, &prepared, &args.checkpoint, Path::new(&name))
+    let signals = listen(&args.checkpoint)?;
+    drive(app, &prepared, &args.checkpoint, Path::new(&name), signals)
 }
 
 fn engine_config(kind: continuum_engine::EngineKind) -> EngineConfig {
@@ -127,11 +132,23 @@ fn snapshot_stem(path: &Path) -> String {
 /// Runs the guest to its end, writing a snapshot at each requested pause.
 /// Snapshots are encoded and written by a background thread while the guest
 /// goes on; all are on disk before this returns.
+/// Starts listening for the checkpoint signal, if one was asked for.
+fn listen(checkpoint: &CheckpointArgs) -> Result<Option<signal_hook::iterator::Signals>> {
+    checkpoint
+        .checkpoint_on
+        .map(|sig| {
+            signal_hook::iterator::Signals::new([sig.0])
+                .context("cannot listen for the checkpoint signal")
+        })
+        .transpose()
+}
+
 fn drive(
     mut app: Migratable,
     prepared: &[u8],
     checkpoint: &CheckpointArgs,
     module: &Path,
+    signals: Option<signal_hook::iterator::Signals>,
 ) -> Result<i32> {
     let dir = checkpoint
         .checkpoint_dir
@@ -152,9 +169,7 @@ fn drive(
             }
         });
     }
-    if let Some(sig) = checkpoint.checkpoint_on {
-        let mut signals = signal_hook::iterator::Signals::new([sig.0])
-            .context("cannot listen for the checkpoint signal")?;
+    if let Some(mut signals) = signals {
         let pause = pause.clone();
         std::thread::spawn(move || {
             for _ in signals.forever() {
