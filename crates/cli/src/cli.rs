@@ -134,6 +134,10 @@ pub struct RestoreArgs {
     /// Largest linear memory the guest may have.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: Option<u64>,
+    /// Stop the guest after this much wall-clock time from the restore
+    /// (e.g. 10s); exits with status 124.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
     #[command(flatten)]
     pub checkpoint: CheckpointArgs,
     #[command(flatten)]
@@ -274,7 +278,9 @@ pub struct RunArgs {
     pub max_wasm_stack: Option<u64>,
     /// Stop the guest after this much wall-clock time (e.g. 10s, 500ms);
     /// exits with status 124. The module is compiled with interruption
-    /// checks (a .cwasm must come from `continuum compile --interruptible`).
+    /// checks (a .cwasm must come from `continuum compile --interruptible`);
+    /// with --migratable the guest is stopped at its next poll point instead
+    /// (no extra checks, at most bounded guest work late).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
     /// Most file descriptors the guest may hold open at once (stdio
@@ -290,7 +296,7 @@ pub struct RunArgs {
     pub argv0: Option<String>,
     /// Run the module so that it can be paused, checkpointed and migrated
     /// while running (it is prepared first, and the result cached).
-    #[arg(long, conflicts_with_all = ["invoke", "timeout"])]
+    #[arg(long, conflicts_with = "invoke")]
     pub migratable: bool,
     #[command(flatten)]
     pub checkpoint: CheckpointArgs,

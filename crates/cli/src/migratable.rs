@@ -5,11 +5,12 @@ use crate::cli::{CheckpointArgs, RestoreArgs, RunArgs};
 use crate::exit;
 use anyhow::{Context, Result, bail};
 use continuum_engine::{EngineConfig, ModuleLoader};
-use continuum_snapshot::{Guest, Migratable, Outcome, Snapshot, add_to_linker};
+use continuum_snapshot::{Ended, Guest, Migratable, Next, Snapshot, add_to_linker};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 use wasmtime::{Linker, Module, StoreLimits, StoreLimitsBuilder};
 
 /// `run --migratable`: prepare (cached), instantiate, drive.
@@ -31,7 +32,14 @@ pub fn run(args: &RunArgs, wasi: continuum_wasi::WasiCtx) -> Result<i32> {
     let guest = Guest::new(wasi, limits(args.max_memory));
     let app = Migratable::new(&prepared, &module, &linker, guest)
         .with_context(|| format!("cannot start `{}`", args.module.display()))?;
-    drive(app, &prepared, &args.checkpoint, &args.module, signals)
+    drive(
+        app,
+        &prepared,
+        &args.checkpoint,
+        args.timeout,
+        &args.module,
+        signals,
+    )
 }
 
 /// `continuum restore`.
@@ -43,6 +51,9 @@ pub fn restore(args: RestoreArgs) -> i32 {
 }
 
 fn restore_inner(args: RestoreArgs) -> Result<i32> {
+    // As in `run`: a signal during decoding and compiling waits for the
+    // guest's first poll point.
+    let signals = listen(&args.checkpoint)?;
     let file = std::fs::read(&args.snapshot)
         .with_context(|| format!("cannot read `{}`", args.snapshot.display()))?;
     let snapshot = Snapshot::decode(&file)
@@ -83,8 +94,14 @@ fn restore_inner(args: RestoreArgs) -> Result<i32> {
         .with_context(|| format!("cannot restore `{}`", args.snapshot.display()))?;
     tracing::info!(sequence = snapshot.header.sequence, "restored");
     let name = snapshot_stem(&args.snapshot);
-    let signals = listen(&args.checkpoint)?;
-    drive(app, &prepared, &args.checkpoint, Path::new(&name), signals)
+    drive(
+        app,
+        &prepared,
+        &args.checkpoint,
+        args.timeout,
+        Path::new(&name),
+        signals,
+    )
 }
 
 fn engine_config(kind: continuum_engine::EngineKind) -> EngineConfig {
@@ -129,9 +146,6 @@ fn snapshot_stem(path: &Path) -> String {
     }
 }
 
-/// Runs the guest to its end, writing a snapshot at each requested pause.
-/// Snapshots are encoded and written by a background thread while the guest
-/// goes on; all are on disk before this returns.
 /// Starts listening for the checkpoint signal, if one was asked for.
 fn listen(checkpoint: &CheckpointArgs) -> Result<Option<signal_hook::iterator::Signals>> {
     checkpoint
@@ -143,10 +157,30 @@ fn listen(checkpoint: &CheckpointArgs) -> Result<Option<signal_hook::iterator::S
         .transpose()
 }
 
+/// What the driver loop is asked to do while the guest is paused.
+enum Request {
+    /// A checkpoint signal or period.
+    Checkpoint,
+    /// `--timeout` passed.
+    TimeUp,
+}
+
+/// Why the driver loop ended the run before the guest exited.
+enum Stop {
+    /// `--checkpoint-and-exit`: the guest lives on in this snapshot.
+    Checkpointed,
+    TimedOut,
+}
+
+/// Runs the guest to its end, writing a snapshot at each requested pause
+/// and stopping it at `--timeout`. Snapshots are encoded and written by a
+/// background thread while the guest goes on; all are on disk before this
+/// returns.
 fn drive(
     mut app: Migratable,
     prepared: &[u8],
     checkpoint: &CheckpointArgs,
+    timeout: Option<Duration>,
     module: &Path,
     signals: Option<signal_hook::iterator::Signals>,
 ) -> Result<i32> {
@@ -159,59 +193,83 @@ fn drive(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "app".into());
     app.carry_files(checkpoint.checkpoint_files);
-    let pause = app.pause_handle();
+    let requests = app.requests::<Request>();
     if let Some(every) = checkpoint.checkpoint_every {
-        let pause = pause.clone();
+        let requests = requests.clone();
         std::thread::spawn(move || {
             loop {
                 std::thread::sleep(every);
-                pause.request();
+                requests.send(Request::Checkpoint);
             }
         });
     }
     if let Some(mut signals) = signals {
-        let pause = pause.clone();
+        let requests = requests.clone();
         std::thread::spawn(move || {
             for _ in signals.forever() {
-                pause.request();
+                requests.send(Request::Checkpoint);
             }
         });
     }
+    if let Some(timeout) = timeout {
+        let requests = requests.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(timeout);
+            requests.send(Request::TimeUp);
+        });
+    }
     let writer = Writer::start();
-    let result = loop {
-        match app.run() {
-            Ok(Outcome::Exited(code)) => break Ok(code),
-            Ok(Outcome::Paused) => {
-                // A failed capture or write loses nothing: the guest resumes.
-                match app.capture(Some(prepared)) {
-                    Ok(snapshot) => {
-                        let seq = snapshot.header.sequence;
-                        let path = dir.join(format!("{stem}-{seq:06}.snap"));
-                        if checkpoint.checkpoint_and_exit {
-                            match write_snapshot(&path, &snapshot) {
-                                Ok(()) => {
-                                    eprintln!(
-                                        "continuum: checkpoint #{seq} written to {}; the guest is stopped",
-                                        path.display()
-                                    );
-                                    break Ok(0);
-                                }
-                                Err(e) => eprintln!("warning: {e:#}; the guest goes on"),
-                            }
-                        } else {
-                            writer.send(path, snapshot);
-                        }
-                    }
-                    Err(e) => eprintln!("warning: cannot capture the guest: {e:#}; it goes on"),
+    let ended = app.drive(&requests, |app, request| match request {
+        Request::TimeUp => Next::Stop(Stop::TimedOut),
+        // A failed capture or write loses nothing: the guest resumes.
+        Request::Checkpoint => match app.capture(Some(prepared)) {
+            Ok(snapshot) => {
+                let seq = snapshot.header.sequence;
+                let path = dir.join(format!("{stem}-{seq:06}.snap"));
+                if !checkpoint.checkpoint_and_exit {
+                    writer.send(path, snapshot);
+                    return Next::Continue;
                 }
-                app.resume()
-                    .context("cannot resume the guest after a checkpoint")?;
+                match write_snapshot(&path, &snapshot) {
+                    Ok(()) => {
+                        eprintln!(
+                            "continuum: checkpoint #{seq} written to {}; the guest is stopped",
+                            path.display()
+                        );
+                        Next::Stop(Stop::Checkpointed)
+                    }
+                    Err(e) => {
+                        eprintln!("warning: {e:#}; the guest goes on");
+                        Next::Continue
+                    }
+                }
             }
-            Err(e) => break Ok(crate::run::guest_failure(e, None, module, "running")),
-        }
-    };
+            Err(e) => {
+                eprintln!("warning: cannot capture the guest: {e:#}; it goes on");
+                Next::Continue
+            }
+        },
+    });
     writer.finish()?;
-    result
+    match ended {
+        Ended::Exited(code) => Ok(code),
+        Ended::Trapped(e) => Ok(crate::run::guest_failure(e, None, module, "running")),
+        Ended::ResumeFailed(e) => {
+            Err(anyhow::Error::from(e).context("cannot resume the guest after a checkpoint"))
+        }
+        Ended::Stopped(Stop::Checkpointed) => Ok(0),
+        Ended::Stopped(Stop::TimedOut) => {
+            let t = timeout
+                .map(humantime::format_duration)
+                .map(|d| d.to_string());
+            eprintln!(
+                "error: `{}` timed out after {} (--timeout)",
+                module.display(),
+                t.unwrap_or_default()
+            );
+            Ok(exit::TIMEOUT)
+        }
+    }
 }
 
 fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<()> {

@@ -374,3 +374,77 @@ fn modules_that_cannot_be_made_migratable_are_refused_with_the_reason() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("need --migratable"));
 }
+
+/// `--timeout` with `--migratable` (and on `restore`): a spinning guest and
+/// one asleep in poll_oneoff are both stopped near the deadline with status
+/// 124, and a checkpoint signal before the deadline still works.
+#[test]
+fn timeout_stops_a_migratable_guest_spinning_or_asleep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spin = tmp.path().join("spin.wat");
+    std::fs::write(
+        &spin,
+        r#"(module (memory (export "memory") 1)
+             (func (export "_start") (loop $l (br $l))))"#,
+    )
+    .unwrap();
+    let sleep = tmp.path().join("sleep.wat");
+    // One poll_oneoff on a 60 s relative clock subscription.
+    std::fs::write(
+        &sleep,
+        r#"(module
+             (import "wasi_snapshot_preview1" "poll_oneoff"
+               (func $poll (param i32 i32 i32 i32) (result i32)))
+             (memory (export "memory") 1)
+             (func (export "_start")
+               (i64.store (i32.const 0) (i64.const 1))
+               (i32.store8 (i32.const 8) (i32.const 0))
+               (i32.store (i32.const 16) (i32.const 1))
+               (i64.store (i32.const 24) (i64.const 60000000000))
+               (drop (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))))"#,
+    )
+    .unwrap();
+    for module in [&spin, &sleep] {
+        let started = std::time::Instant::now();
+        let out = Command::new(bin())
+            .args(["run", "--migratable", "--timeout", "700ms"])
+            .arg(module)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(124), "{}: {err}", module.display());
+        assert!(err.contains("timed out after 700ms"), "{err}");
+        assert!(took >= Duration::from_millis(700), "{took:?}");
+        assert!(took < Duration::from_secs(20), "{took:?}");
+    }
+    // A checkpoint of the spinning guest, restored with a timeout of its own.
+    let out = Command::new(bin())
+        .args([
+            "run",
+            "--migratable",
+            "--checkpoint-every",
+            "100ms",
+            "--checkpoint-and-exit",
+        ])
+        .arg(&spin)
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap = tmp.path().join("checkpoints/spin-000001.snap");
+    let out = Command::new(bin())
+        .args(["restore", "--timeout", "300ms"])
+        .arg(&snap)
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(124), "{err}");
+}

@@ -110,6 +110,12 @@ impl EngineConfig {
         let mut c = Config::new();
         c.epoch_interruption(self.interruptible);
         c.wasm_backtrace_details(wasmtime::WasmBacktraceDetails::Disable);
+        // Linear memories stay where they were first mapped: pre-copy reads
+        // a running guest's memory from another thread by address
+        // (continuum-snapshot's `live`). With the default 4 GiB reservation
+        // on 64-bit hosts a 32-bit memory grows in place anyway; this makes
+        // it a guarantee (a growth that would have to move fails instead).
+        c.memory_may_move(false);
         #[cfg(feature = "compiler")]
         {
             c.cranelift_opt_level(wasmtime::OptLevel::Speed);

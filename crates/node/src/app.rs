@@ -16,7 +16,7 @@ use crate::node::{Node, limits, random_hex};
 use crate::records::{AppRecord, RECORD_VERSION, Resume, StoredLife};
 use crate::registry::{End, Phase, Reservation, Slot, Task};
 use crate::store::unix_ms;
-use continuum_snapshot::{Guest, Migratable, Outcome};
+use continuum_snapshot::{Ended, Guest, Migratable, Next};
 use continuum_wasi::WasiCtxBuilder;
 use std::sync::Arc;
 use std::sync::mpsc::{Sender, channel};
@@ -127,7 +127,7 @@ pub(crate) fn launch(
     logs: Arc<AppLogs>,
     resume: Option<Resume>,
 ) -> Result<Arc<Slot>, NodeError> {
-    let control = Control::new(app.pause_handle(), app.memory_reader());
+    let control = Control::new(&app);
     let phase = Phase::Running {
         control: control.clone(),
         task: None,
@@ -150,7 +150,6 @@ pub(crate) fn spawn_driver(
     let driver = Driver {
         node: node.clone(),
         slot: slot.clone(),
-        app,
         module,
         control,
         logs,
@@ -159,7 +158,7 @@ pub(crate) fn spawn_driver(
     };
     std::thread::Builder::new()
         .name(format!("app-{}", slot.id))
-        .spawn(move || driver.run())
+        .spawn(move || driver.run(app))
         .map(drop)
         .map_err(NodeError::io("spawning the app's thread"))
 }
@@ -168,7 +167,6 @@ pub(crate) fn spawn_driver(
 pub(crate) struct Driver {
     pub node: Arc<Node>,
     pub slot: Arc<Slot>,
-    pub app: Migratable,
     pub module: LoadedModule,
     pub control: Control,
     pub logs: Arc<AppLogs>,
@@ -193,27 +191,21 @@ impl Driver {
     }
 
     /// The driver thread: runs the guest until its run here ends.
-    pub fn run(mut self) {
+    pub fn run(mut self, mut app: Migratable) {
         self.arm_time_limit();
-        let finish = loop {
-            match self.app.run() {
-                Ok(Outcome::Exited(code)) => break Finish::End(End::Exited(code)),
-                Err(trap) => break Finish::End(End::Failed(format!("{trap:#}"))),
-                Ok(Outcome::Paused) => {
-                    self.logs.drain();
-                    if let Some(f) = self.serve() {
-                        break f;
-                    }
-                    if let Err(e) = self.app.resume() {
-                        break Finish::End(End::Failed(format!("cannot resume: {e}")));
-                    }
-                    // A command queued while we resumed found its pause
-                    // request cleared: ask again.
-                    if !self.control.queue().is_empty() {
-                        self.control.pause.request();
-                    }
-                }
+        let requests = self.control.requests.clone();
+        let ended = app.drive(&requests, |app, cmd| {
+            self.logs.drain();
+            match self.serve(app, cmd) {
+                Some(finish) => Next::Stop(finish),
+                None => Next::Continue,
             }
+        });
+        let finish = match ended {
+            Ended::Exited(code) => Finish::End(End::Exited(code)),
+            Ended::Trapped(trap) => Finish::End(End::Failed(format!("{trap:#}"))),
+            Ended::ResumeFailed(e) => Finish::End(End::Failed(format!("cannot resume: {e}"))),
+            Ended::Stopped(finish) => finish,
         };
         self.finish(finish);
     }
@@ -247,13 +239,12 @@ impl Driver {
             });
     }
 
-    /// Serves the queued commands while paused; `Some` when the run here is over.
-    fn serve(&mut self) -> Option<Finish> {
-        loop {
-            let cmd = self.control.queue().pop_front()?;
+    /// Serves one command while paused; `Some` when the run here is over.
+    fn serve(&mut self, app: &mut Migratable, cmd: Command) -> Option<Finish> {
+        {
             match cmd {
                 Command::Checkpoint { store, reply } => {
-                    let _ = reply.send(self.checkpoint(store));
+                    let _ = reply.send(self.checkpoint(app, store));
                 }
                 Command::Stop { reply } => {
                     let _ = reply.send(Ok(()));
@@ -268,14 +259,14 @@ impl Driver {
                 Command::Suspend { reply } => {
                     // Answered once the record says how the run ended.
                     self.shutdown_reply = Some(reply);
-                    return Some(self.suspend());
+                    return Some(self.suspend(app));
                 }
                 Command::Migrate { job, reply } => {
                     let time_used_ms = self.time_used_ms();
                     let paused = crate::send::Paused {
                         node: &self.node,
                         slot: &self.slot,
-                        app: &mut self.app,
+                        app,
                         logs: &self.logs,
                         time_used_ms,
                     };
@@ -287,10 +278,11 @@ impl Driver {
                 }
             }
         }
+        None
     }
 
-    fn checkpoint(&mut self, store: bool) -> Result<Checkpoint, NodeError> {
-        let snapshot = self.app.capture(Some(&self.module.prepared))?;
+    fn checkpoint(&self, app: &mut Migratable, store: bool) -> Result<Checkpoint, NodeError> {
+        let snapshot = app.capture(Some(&self.module.prepared))?;
         let sequence = snapshot.header.sequence;
         let bytes = snapshot.encode();
         if !store {
@@ -308,9 +300,9 @@ impl Driver {
 
     /// Shutdown: the snapshot goes to `suspend.snap` with the output ends
     /// it was taken at; a restart resumes from it.
-    fn suspend(&mut self) -> Finish {
+    fn suspend(&self, app: &mut Migratable) -> Finish {
         let result = (|| {
-            let snapshot = self.app.capture(None)?;
+            let snapshot = app.capture(None)?;
             let path = self.node.store.suspend_path(&self.slot.id);
             crate::store::write_durably(&path, &snapshot.encode())
                 .map_err(NodeError::io(format!("writing {}", path.display())))
@@ -349,7 +341,7 @@ impl Driver {
             let _ = reply.send(());
         }
         // Nothing can queue once the phase is no longer `Running`.
-        for cmd in self.control.queue().drain(..) {
+        for cmd in self.control.requests.drain() {
             match cmd {
                 Command::Checkpoint { reply, .. } => drop(reply.send(Err(NodeError::AppGone))),
                 Command::Stop { reply } => drop(reply.send(Err(NodeError::AppGone))),

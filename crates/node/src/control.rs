@@ -5,10 +5,8 @@
 use crate::api::{MigrateReport, MigrateRequest, StoredCheckpoint};
 use crate::auth::Peer;
 use crate::error::NodeError;
-use continuum_snapshot::PauseHandle;
-use std::collections::VecDeque;
+use continuum_snapshot::{Migratable, Requests};
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// What the running phase of a migration hands to the paused phase.
@@ -51,10 +49,11 @@ pub(crate) enum Checkpoint {
 /// The way to an app's driver thread.
 #[derive(Clone)]
 pub(crate) struct Control {
-    pub pause: PauseHandle,
+    /// Commands served while the guest is paused (continuum-snapshot's
+    /// driver loop).
+    pub requests: Requests<Command>,
     /// Reads the guest's memory while it runs (pre-copy).
     pub reader: continuum_snapshot::MemoryReader,
-    queue: Arc<Mutex<VecDeque<Command>>>,
 }
 
 impl std::fmt::Debug for Control {
@@ -64,20 +63,14 @@ impl std::fmt::Debug for Control {
 }
 
 impl Control {
-    pub fn new(pause: PauseHandle, reader: continuum_snapshot::MemoryReader) -> Control {
+    pub fn new(app: &Migratable) -> Control {
         Control {
-            pause,
-            reader,
-            queue: Arc::new(Mutex::new(VecDeque::new())),
+            requests: app.requests(),
+            reader: app.memory_reader(),
         }
     }
 
-    pub fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<Command>> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     pub fn send(&self, cmd: Command) {
-        self.queue().push_back(cmd);
-        self.pause.request();
+        self.requests.send(cmd);
     }
 }

@@ -503,7 +503,7 @@ fn start_arrived(
     w: Waiting,
 ) -> Result<(), NodeError> {
     let slot = node.apps.get(app_id)?;
-    let control = Control::new(w.app.pause_handle(), w.app.memory_reader());
+    let control = Control::new(&w.app);
     slot.update(&node.store, |s| {
         s.phase = Phase::Running {
             control: control.clone(),

@@ -50,21 +50,26 @@
 
 #![warn(missing_debug_implementations)]
 
+mod driver;
 mod error;
 pub mod format;
+mod guest;
 mod instrument;
 pub mod layout;
+mod live;
 mod precopy;
 mod prepare;
 mod runtime;
 
+pub use driver::{Ended, Next, Requests};
 pub use error::{MigrateError, PrepareError, SnapshotError};
 pub use format::{SNAPSHOT_FORMAT_VERSION, Snapshot};
+pub use guest::{Guest, PauseHandle, add_to_linker};
 pub use precopy::{Accumulator, MemoryReader, PrecopyState};
 pub use prepare::{
     PREPARE_VERSION, PreparedInfo, prepare, prepare_cached, prepared_info, sha256_hex,
 };
-pub use runtime::{Guest, Migratable, Outcome, PauseHandle, add_to_linker, engine_name};
+pub use runtime::{Migratable, Outcome, engine_name};
 
 /// Whether this build can prepare modules (has Binaryen).
 pub const CAN_PREPARE: bool = cfg!(feature = "prepare");

@@ -11,15 +11,12 @@
 
 use crate::error::MigrateError;
 use crate::format::{CHUNK_SIZE, MemoryImage, MemoryRun};
-use std::sync::{Arc, RwLock};
+use crate::live::SharedRegions;
 use xxhash_rust::xxh3::xxh3_64;
 
-/// Base addresses of a live guest's original memories, cleared (under the
-/// write lock) before the store that owns them is dropped.
-pub(crate) type SharedRegions = Arc<RwLock<Option<Vec<(u32, usize)>>>>;
-
 /// Reads a running guest's memories from another thread (see the module
-/// docs). Obtained with [`crate::Migratable::memory_reader`].
+/// docs and `live` for why the reads are sound). Obtained with
+/// [`crate::Migratable::memory_reader`].
 #[derive(Clone, Debug)]
 pub struct MemoryReader {
     pub(crate) regions: SharedRegions,
@@ -45,22 +42,14 @@ impl MemoryReader {
         let guard = self.regions.read().unwrap_or_else(|e| e.into_inner());
         let regions = guard.as_ref()?;
         let mut out = Vec::new();
-        for (slot, (index, base)) in regions.iter().enumerate() {
-            let len = accessible_len(*base);
+        for (slot, region) in regions.iter().enumerate() {
             // One copy, hashed and sent as it is: were the hash taken from
             // one read and the bytes from another, a chunk that changed in
             // between and later went back to its hashed content (a stdio
             // buffer's pointers, say) would never be sent again, and the
             // target would resume on stale memory.
-            let mut copy = vec![0u8; len];
-            // SAFETY: `base..base+len` is mapped read-write for as long as the
-            // store lives (the read lock keeps it alive; wasm memories never
-            // shrink or move here). The copy is a raw byte copy into memory
-            // we own: no Rust reference is made over the guest's memory,
-            // which the guest may write meanwhile (bytes then torn, which
-            // the module docs explain is harmless).
-            unsafe { std::ptr::copy_nonoverlapping(*base as *const u8, copy.as_mut_ptr(), len) };
-            out.push(diff_round(*index, &copy, slot, state));
+            let copy = region.copy();
+            out.push(diff_round(region.index, &copy, slot, state));
         }
         Some(out)
     }
@@ -130,38 +119,6 @@ fn hash_chunks(bytes: &[u8]) -> Vec<u64> {
         }
     });
     out
-}
-
-/// How many bytes from `base` are mapped read-write: the accessible part of
-/// a wasmtime linear memory (the rest of its reservation is inaccessible).
-/// Read from `/proc/self/maps`, since another thread cannot ask the store.
-fn accessible_len(base: usize) -> usize {
-    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
-        return 0;
-    };
-    // Adjacent read-write mappings count as one region.
-    let mut end_of_region: Option<usize> = None;
-    for line in maps.lines() {
-        let mut parts = line.split_whitespace();
-        let (Some(range), Some(perms)) = (parts.next(), parts.next()) else {
-            continue;
-        };
-        let Some((lo, hi)) = range.split_once('-') else {
-            continue;
-        };
-        let (Ok(lo), Ok(hi)) = (usize::from_str_radix(lo, 16), usize::from_str_radix(hi, 16))
-        else {
-            continue;
-        };
-        let rw = perms.starts_with("rw");
-        match end_of_region {
-            None if rw && lo <= base && base < hi => end_of_region = Some(hi),
-            Some(end) if rw && lo == end => end_of_region = Some(hi),
-            Some(_) => break,
-            None => {}
-        }
-    }
-    end_of_region.map_or(0, |end| end - base)
 }
 
 /// The target side: memory images rebuilt from pre-copy rounds, completed by
@@ -255,12 +212,5 @@ mod tests {
         assert_eq!(second.runs.len(), 2);
         acc.apply(&[second]).unwrap();
         assert_eq!(acc.memories[0].1, mem);
-    }
-
-    #[test]
-    fn the_accessible_part_of_a_mapping_is_found() {
-        let v = vec![1u8; 3 << 20];
-        let len = accessible_len(v.as_ptr() as usize);
-        assert!(len >= v.len(), "{len}");
     }
 }

@@ -15,162 +15,13 @@ use crate::error::{MigrateError, SnapshotError};
 use crate::format::{
     Body, FileImage, GlobalValue, Header, MemoryImage, MemorySummary, Snapshot, Value,
 };
+use crate::guest::{Asyncify, CTL_PAUSE, Guest, Live, PauseHandle, SharedCtl};
 use crate::layout::*;
-use crate::precopy::{MemoryReader, PrecopyState, SharedRegions, diff_round};
+use crate::live::{SharedRegions, publish, share};
+use crate::precopy::{MemoryReader, PrecopyState, diff_round};
 use crate::prepare::{PreparedInfo, prepared_info, sha256_hex};
-use continuum_wasi::{GuestExit, PauseHooks, PauseSignal, WasiCtx};
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use wasmtime::{
-    Caller, Engine, Instance, Linker, Memory, Module, Store, StoreLimits, TypedFunc, Val,
-};
-
-/// What a store holds for a migratable guest.
-pub struct Guest {
-    pub wasi: WasiCtx,
-    pub limits: StoreLimits,
-    asyncify: Option<Asyncify>,
-}
-
-impl Guest {
-    pub fn new(wasi: WasiCtx, limits: StoreLimits) -> Self {
-        Guest {
-            wasi,
-            limits,
-            asyncify: None,
-        }
-    }
-}
-
-impl std::fmt::Debug for Guest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Guest")
-            .field("wasi", &self.wasi)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Asyncify's exports in one instance.
-#[derive(Clone)]
-struct Asyncify {
-    start_unwind: TypedFunc<i32, ()>,
-    stop_unwind: TypedFunc<(), ()>,
-    start_rewind: TypedFunc<i32, ()>,
-    stop_rewind: TypedFunc<(), ()>,
-    get_state: TypedFunc<(), i32>,
-    memory: Memory,
-}
-
-impl Asyncify {
-    fn find(store: &mut Store<Guest>, instance: &Instance) -> Result<Asyncify, MigrateError> {
-        fn func<P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
-            store: &mut Store<Guest>,
-            instance: &Instance,
-            name: &str,
-        ) -> Result<TypedFunc<P, R>, MigrateError> {
-            instance
-                .get_typed_func::<P, R>(&mut *store, name)
-                .map_err(|_| MigrateError::NotPrepared(name.into()))
-        }
-        Ok(Asyncify {
-            start_unwind: func(store, instance, "asyncify_start_unwind")?,
-            stop_unwind: func(store, instance, "asyncify_stop_unwind")?,
-            start_rewind: func(store, instance, "asyncify_start_rewind")?,
-            stop_rewind: func(store, instance, "asyncify_stop_rewind")?,
-            get_state: func(store, instance, "asyncify_get_state")?,
-            memory: instance
-                .get_memory(&mut *store, ASYNCIFY_MEMORY_EXPORT)
-                .ok_or_else(|| MigrateError::NotPrepared(ASYNCIFY_MEMORY_EXPORT.into()))?,
-        })
-    }
-}
-
-fn asyncify_of(caller: &mut Caller<'_, Guest>) -> wasmtime::Result<Asyncify> {
-    caller
-        .data()
-        .asyncify
-        .clone()
-        .ok_or_else(|| wasmtime::Error::msg("poll point reached before the guest was set up"))
-}
-
-/// Ends a rewind when the guest has walked back into the call it paused in.
-fn end_rewind(caller: &mut Caller<'_, Guest>) -> wasmtime::Result<()> {
-    let a = asyncify_of(caller)?;
-    if a.get_state.call(&mut *caller, ())? == ASYNCIFY_REWINDING {
-        a.stop_rewind.call(&mut *caller, ())?;
-    }
-    Ok(())
-}
-
-/// Starts unwinding the guest into Asyncify's memory.
-fn begin_unwind(caller: &mut Caller<'_, Guest>) -> wasmtime::Result<()> {
-    let a = asyncify_of(caller)?;
-    let size = a.memory.data_size(&*caller);
-    let end = u32::try_from(size).unwrap_or(u32::MAX);
-    let header = ASYNCIFY_DATA_PTR as usize;
-    let data = a.memory.data_mut(&mut *caller);
-    data[header..header + 4].copy_from_slice(&(ASYNCIFY_DATA_PTR + 8).to_le_bytes());
-    data[header + 4..header + 8].copy_from_slice(&end.to_le_bytes());
-    a.start_unwind
-        .call(&mut *caller, ASYNCIFY_DATA_PTR as i32)?;
-    Ok(())
-}
-
-/// `continuum.poll`: reached at a poll point when the control byte is set,
-/// and again when a rewind walks back into it.
-fn poll(caller: &mut Caller<'_, Guest>) -> wasmtime::Result<()> {
-    let a = asyncify_of(caller)?;
-    match a.get_state.call(&mut *caller, ())? {
-        ASYNCIFY_REWINDING => a.stop_rewind.call(&mut *caller, ()),
-        _ if caller.data().wasi.pause_signal().raised() => begin_unwind(caller),
-        _ => Ok(()),
-    }
-}
-
-/// Adds WASI (with pause hooks) and the poll import to `linker`.
-pub fn add_to_linker(linker: &mut Linker<Guest>) -> wasmtime::Result<()> {
-    continuum_wasi::add_to_linker_with_pause(
-        linker,
-        |g: &mut Guest| &mut g.wasi,
-        Some(PauseHooks {
-            enter: end_rewind,
-            pause: begin_unwind,
-        }),
-    )?;
-    linker.func_wrap(POLL_MODULE, POLL_NAME, |mut caller: Caller<'_, Guest>| {
-        poll(&mut caller)
-    })?;
-    Ok(())
-}
-
-/// Asks a running guest to pause, from any thread. Cloneable; harmless
-/// after the guest is gone.
-#[derive(Clone, Debug)]
-pub struct PauseHandle {
-    signal: PauseSignal,
-    ctl: Arc<Mutex<Option<CtlByte>>>,
-}
-
-/// Address of the control byte inside the store's control memory.
-#[derive(Debug)]
-struct CtlByte(*mut u8);
-// SAFETY: the pointer is only written through `AtomicU8`, and only while
-// the store that owns the memory is alive (the owner clears it on drop,
-// under the same lock).
-unsafe impl Send for CtlByte {}
-
-impl PauseHandle {
-    /// Requests a pause: the guest stops at its next poll point, or at once
-    /// if it waits in a blocking WASI call.
-    pub fn request(&self) {
-        if let Some(CtlByte(p)) = &*self.ctl.lock().unwrap_or_else(|e| e.into_inner()) {
-            // SAFETY: see `CtlByte`; a one-page, never-growing memory of a
-            // live store, written atomically (the guest reads it with a load).
-            unsafe { AtomicU8::from_ptr(*p) }.store(1, Ordering::SeqCst);
-        }
-        self.signal.raise();
-    }
-}
+use continuum_wasi::{GuestExit, WasiCtx};
+use wasmtime::{Engine, Instance, Linker, Memory, Module, Store, TypedFunc, Val};
 
 /// How [`Migratable::run`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,7 +40,9 @@ pub struct Migratable {
     instance: Instance,
     info: PreparedInfo,
     prepared_sha256: String,
-    ctl: Arc<Mutex<Option<CtlByte>>>,
+    ctl: SharedCtl,
+    /// The original memories, by index (also in the guest's [`Live`]).
+    memories: Vec<(u32, Memory)>,
     paused: bool,
     sequence: u64,
     run_started: std::time::SystemTime,
@@ -210,7 +63,7 @@ impl std::fmt::Debug for Migratable {
 
 impl Drop for Migratable {
     fn drop(&mut self) {
-        *self.ctl.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.ctl.detach();
         // Waits for a pre-copy round in progress to finish reading.
         *self.regions.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
@@ -228,7 +81,7 @@ impl Migratable {
         let info = prepared_info(bytes)
             .ok_or_else(|| MigrateError::NotPrepared(PREPARED_SECTION.into()))?;
         let mut store = Store::new(module.engine(), guest);
-        store.limiter(|g| &mut g.limits);
+        store.limiter(|g| g);
         let instance = linker.instantiate(&mut store, module)?;
         let start = instance
             .get_typed_func::<(), ()>(&mut store, "_start")
@@ -238,14 +91,20 @@ impl Migratable {
         let ctl_mem = instance
             .get_memory(&mut store, CTL_EXPORT)
             .ok_or_else(|| MigrateError::NotPrepared(CTL_EXPORT.into()))?;
-        let ctl = Arc::new(Mutex::new(Some(CtlByte(ctl_mem.data_ptr(&store)))));
-        let mut regions = Vec::new();
+        let ctl = SharedCtl::new(ctl_mem.data_ptr(&store));
+        let mut memories = Vec::new();
         for index in 0..info.memories {
             let mem = instance
                 .get_memory(&mut store, &memory_export(index))
                 .ok_or_else(|| MigrateError::NotPrepared(memory_export(index)))?;
-            regions.push((index, mem.data_ptr(&store) as usize));
+            memories.push((index, mem));
         }
+        let regions = share(&store, &memories);
+        store.data_mut().live = Some(Live {
+            ctl: ctl.clone(),
+            memories: memories.clone(),
+            regions: regions.clone(),
+        });
         Ok(Migratable {
             store,
             start,
@@ -254,11 +113,12 @@ impl Migratable {
             info,
             prepared_sha256: sha256_hex(bytes),
             ctl,
+            memories,
             paused: false,
             sequence: 0,
             run_started: std::time::SystemTime::now(),
             carry_files: false,
-            regions: Arc::new(RwLock::new(Some(regions))),
+            regions,
             cleared: Vec::new(),
         })
     }
@@ -281,6 +141,7 @@ impl Migratable {
     /// error (the guest's own exit is [`Outcome::Exited`]).
     pub fn run(&mut self) -> wasmtime::Result<Outcome> {
         let result = self.start.call(&mut self.store, ());
+        publish(&self.store, &self.memories, &self.regions)?;
         if self.asyncify.get_state.call(&mut self.store, ())? == ASYNCIFY_UNWINDING {
             self.asyncify.stop_unwind.call(&mut self.store, ())?;
             self.paused = true;
@@ -440,10 +301,7 @@ impl Migratable {
     }
 
     fn clear_pause(&mut self) {
-        if let Some(CtlByte(p)) = &*self.ctl.lock().unwrap_or_else(|e| e.into_inner()) {
-            // SAFETY: see `CtlByte`.
-            unsafe { AtomicU8::from_ptr(*p) }.store(0, Ordering::SeqCst);
-        }
+        self.ctl.clear(CTL_PAUSE);
         self.store.data_mut().wasi.clear_pause();
     }
 
@@ -560,6 +418,7 @@ impl Migratable {
             )));
         }
         stack_mem[..body.stack.len()].copy_from_slice(&body.stack);
+        publish(&self.store, &self.memories, &self.regions)?;
         self.paused = true;
         self.resume()
     }

@@ -310,3 +310,58 @@ fn an_incoming_instance_takes_rounds_and_becomes_the_guest() {
         Outcome::Exited(expected)
     );
 }
+
+/// Grows its memory from 1 to 40 pages without any host call, writes a
+/// marker in the last page, then spins on a loop (poll points) until paused.
+const GROWER: &str = r#"
+(module
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (local $i i32)
+    (drop (memory.grow (i32.const 39)))
+    (i32.store (i32.const 2555904) (i32.const 0x5eed))
+    (loop $spin
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (i32.store (i32.const 64) (local.get $i))
+      (br $spin))))
+"#;
+
+#[test]
+fn pre_copy_sees_memory_the_guest_grew_once_its_length_is_published() {
+    use continuum_snapshot::PrecopyState;
+    let bytes = prepare(&wat::parse_str(GROWER).unwrap()).unwrap();
+    let app = start(&bytes, EngineKind::Cranelift);
+    let reader = app.memory_reader();
+    let pause = app.pause_handle();
+    // Before the guest runs, exactly its initial page is readable.
+    let first = reader.round(&mut PrecopyState::default()).unwrap();
+    assert_eq!(first[0].pages, 1);
+    let guest = std::thread::spawn(move || {
+        let mut app = app;
+        assert_eq!(app.run().unwrap(), Outcome::Paused);
+        app
+    });
+    // The limiter asked for a publication at the guest's next poll point
+    // (the loop header): the grown length shows up while it spins, with no
+    // host call and without /proc.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let round = loop {
+        let round = reader.round(&mut PrecopyState::default()).unwrap();
+        if round[0].pages == 40 || std::time::Instant::now() > deadline {
+            break round;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert_eq!(round[0].pages, 40, "the grown length was never published");
+    let marker = round[0]
+        .runs
+        .iter()
+        .find(|r| r.offset <= 2555904 && 2555904 < r.offset + r.data.len() as u64)
+        .expect("the last page is sent");
+    let at = (2555904 - marker.offset) as usize;
+    assert_eq!(&marker.data[at..at + 4], &0x5eedu32.to_le_bytes());
+    pause.request();
+    let mut app = guest.join().unwrap();
+    let snap = app.capture(None).unwrap();
+    assert_eq!(snap.header.memories[0].pages, 40);
+}

@@ -282,8 +282,14 @@ impl WasiCtx {
             || oflags & (oflags::CREAT | oflags::TRUNC) != 0
             || fdflags & fdflags::APPEND != 0;
         opts.read(read || !os_write).write(os_write);
-        opts.truncate(oflags & oflags::TRUNC != 0);
-        opts.append(fdflags & fdflags::APPEND != 0);
+        let truncate = oflags & oflags::TRUNC != 0;
+        let append = fdflags & fdflags::APPEND != 0;
+        opts.truncate(truncate);
+        // std and cap-std refuse truncate together with append (EINVAL),
+        // while POSIX open(O_TRUNC|O_APPEND) is fine: open it truncating and
+        // turn on O_APPEND right after (`append_after_open`).
+        let append_after_open = truncate && append;
+        opts.append(append && !append_after_open);
         opts.dsync(fdflags & fdflags::DSYNC != 0)
             .sync(fdflags & fdflags::SYNC != 0)
             .rsync(fdflags & fdflags::RSYNC != 0);
@@ -312,6 +318,11 @@ impl WasiCtx {
                 }
             }
         };
+        if append_after_open {
+            let mut os = rustix::fs::fcntl_getfl(&file)?;
+            os.insert(rustix::fs::OFlags::APPEND);
+            rustix::fs::fcntl_setfl(&file, os)?;
+        }
         let mode = rustix::fs::fstat(&file)?.st_mode as u32;
         let rel = join_relative(&dir_path, &path);
         let new_fd = if filetype_of_mode(mode) == filetype::DIRECTORY {
@@ -429,8 +440,14 @@ impl WasiCtx {
     ) -> WasiResult<()> {
         let target = mem.str(old_path, old_len)?;
         let link = mem.str(new_path, new_len)?;
-        // The target is stored as text and only ever resolved later, inside
-        // the sandbox; creating a link that points anywhere is harmless.
+        // An absolute target is refused (ENOTCAPABLE), as wasi-testsuite's
+        // `symlink_create` requires and wasmtime does: following one could
+        // never stay inside the sandbox, and a link left in a host directory
+        // must not trick a host program into following it out. A relative
+        // target is stored as text and only ever resolved inside the sandbox.
+        if target.starts_with('/') {
+            return Err(Errno::Notcapable);
+        }
         Ok(self
             .dir_with(fd, rights::PATH_SYMLINK)?
             .symlink_contents(target, link)?)
