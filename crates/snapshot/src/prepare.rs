@@ -142,12 +142,15 @@ fn asyncify(bytes: &[u8]) -> Result<Vec<u8>, PrepareError> {
         unwind.enable_feature(f);
         optimize.enable_feature(f);
     }
+    let started = std::time::Instant::now();
     unwind
         .run(&input, &unwound)
         .map_err(|e| PrepareError::Asyncify(format!("{e:#}")))?;
+    let unwound_at = started.elapsed();
     optimize
         .run(&unwound, &output)
         .map_err(|e| PrepareError::Asyncify(format!("optimising: {e:#}")))?;
+    tracing::info!(asyncify = ?unwound_at, optimise = ?(started.elapsed() - unwound_at), "Binaryen passes");
     Ok(std::fs::read(&output)?)
 }
 
