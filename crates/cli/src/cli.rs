@@ -1,6 +1,8 @@
 //! The command line, as clap sees it. Every flag is documented here; `--help`
 //! prints these texts.
 
+pub mod node;
+
 use clap::{Args, Parser, Subcommand};
 use continuum_engine::{EngineKind, Target};
 use std::path::PathBuf;
@@ -33,17 +35,17 @@ pub enum Command {
     Prepare(PrepareArgs),
     /// Run the node agent: serve the node API (apps, output, checkpoints,
     /// live migration) on this machine.
-    Node(Box<crate::node::NodeArgs>),
+    Node(Box<node::NodeArgs>),
     /// Live-migrate an app from one node to another.
-    Migrate(crate::node::MigrateArgs),
+    Migrate(node::MigrateArgs),
     /// List the apps of a node.
-    Apps(crate::node::AppsArgs),
+    Apps(node::AppsArgs),
     /// Start, follow, stop or checkpoint an app on a node.
     #[command(subcommand)]
-    App(crate::node::AppCommand),
+    App(node::AppCommand),
     /// Introduce nodes to each other (peers may migrate apps to each other).
     #[command(subcommand)]
-    Peers(crate::node::PeersCommand),
+    Peers(node::PeersCommand),
 }
 
 #[derive(Subcommand, Debug)]

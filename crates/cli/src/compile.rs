@@ -1,15 +1,11 @@
 //! `continuum compile`.
 
 use crate::cli::CompileArgs;
-use crate::exit;
 use anyhow::{Context, Result};
 use continuum_engine::{EngineConfig, EngineKind, Target};
 
-pub fn compile(args: CompileArgs) -> i32 {
-    match compile_inner(args) {
-        Ok(()) => 0,
-        Err(err) => exit::report(&err),
-    }
+pub fn compile(args: CompileArgs) -> Result<i32> {
+    compile_inner(args).map(|()| 0)
 }
 
 fn compile_inner(args: CompileArgs) -> Result<()> {

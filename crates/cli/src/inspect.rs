@@ -1,17 +1,13 @@
 //! `continuum snapshot inspect` and `continuum prepare`.
 
 use crate::cli::{InspectArgs, PrepareArgs};
-use crate::exit;
 use anyhow::{Context, Result};
 use continuum_snapshot::Snapshot;
 use continuum_wasi::state::FdKind;
 use std::fmt::Write as _;
 
-pub fn inspect(args: InspectArgs) -> i32 {
-    match inspect_inner(args) {
-        Ok(()) => 0,
-        Err(err) => exit::report(&err),
-    }
+pub fn inspect(args: InspectArgs) -> Result<i32> {
+    inspect_inner(args).map(|()| 0)
 }
 
 fn inspect_inner(args: InspectArgs) -> Result<()> {
@@ -149,11 +145,8 @@ fn short(hash: &str) -> &str {
     &hash[..hash.len().min(16)]
 }
 
-pub fn prepare(args: PrepareArgs) -> i32 {
-    match prepare_inner(args) {
-        Ok(()) => 0,
-        Err(err) => exit::report(&err),
-    }
+pub fn prepare(args: PrepareArgs) -> Result<i32> {
+    prepare_inner(args).map(|()| 0)
 }
 
 fn prepare_inner(args: PrepareArgs) -> Result<()> {

@@ -1,6 +1,6 @@
 //! `continuum run --invoke FUNC ARGS...`: calling one exported function.
 
-use crate::run::Host;
+use crate::guest::Host;
 use anyhow::{Context, Result, anyhow, bail};
 use wasmtime::{Instance, Store, Val, ValType};
 

@@ -11,6 +11,7 @@
 mod cli;
 mod compile;
 mod exit;
+mod guest;
 mod inspect;
 mod invoke;
 mod migratable;
@@ -27,7 +28,8 @@ fn main() {
         args.order_preopens(sub);
     }
     init_tracing(cli.verbose);
-    let code = match cli.command {
+    let result = match cli.command {
+        cli::Command::Run(args) if args.migratable => migratable::run(*args),
         cli::Command::Run(args) => run::run(*args),
         cli::Command::Compile(args) => compile::compile(args),
         cli::Command::Restore(args) => migratable::restore(*args),
@@ -38,6 +40,12 @@ fn main() {
         cli::Command::Apps(args) => node::apps(args),
         cli::Command::App(cmd) => node::app(cmd),
         cli::Command::Peers(cmd) => node::peers(cmd),
+    };
+    // The one place errors are reported: one line (with its causes) and
+    // the exit status docs/cli.md documents.
+    let code = match result {
+        Ok(code) => code,
+        Err(err) => exit::report(&err),
     };
     std::process::exit(code);
 }

@@ -14,12 +14,13 @@ use std::time::Duration;
 use wasmtime::{Linker, Module, StoreLimits, StoreLimitsBuilder};
 
 /// `run --migratable`: prepare (cached), instantiate, drive.
-pub fn run(args: &RunArgs, wasi: continuum_wasi::WasiCtx) -> Result<i32> {
+pub fn run(args: RunArgs) -> Result<i32> {
+    let args = &args;
     // Listen before preparing and compiling, which take a while: a signal
     // that comes meanwhile waits in `signals` and is honoured at the
     // guest's first poll point instead of killing the process.
     let signals = listen(&args.checkpoint)?;
-    let loader = crate::run::loader(&engine_config(args.engine), &args.cache)?;
+    let loader = crate::guest::loader(&engine_config(args.engine), &args.cache)?;
     let raw = std::fs::read(&args.module)
         .with_context(|| format!("cannot read `{}`", args.module.display()))?;
     let wasm = continuum_engine::wasm_binary(&raw)
@@ -27,8 +28,9 @@ pub fn run(args: &RunArgs, wasi: continuum_wasi::WasiCtx) -> Result<i32> {
     let prepared = continuum_snapshot::prepare_cached(&wasm, args.cache.dir().as_deref())
         .with_context(|| format!("cannot make `{}` migratable", args.module.display()))?;
     let module = load(&loader, &prepared, &args.module)?;
-    crate::run::check_imports(&module)?;
+    crate::guest::check_imports(&module)?;
     let linker = linker(&module)?;
+    let wasi = crate::guest::build_wasi(args)?;
     let guest = Guest::new(wasi, limits(args.max_memory));
     let app = Migratable::new(&prepared, &module, &linker, guest)
         .with_context(|| format!("cannot start `{}`", args.module.display()))?;
@@ -43,14 +45,7 @@ pub fn run(args: &RunArgs, wasi: continuum_wasi::WasiCtx) -> Result<i32> {
 }
 
 /// `continuum restore`.
-pub fn restore(args: RestoreArgs) -> i32 {
-    match restore_inner(args) {
-        Ok(code) => code,
-        Err(err) => exit::report(&err),
-    }
-}
-
-fn restore_inner(args: RestoreArgs) -> Result<i32> {
+pub fn restore(args: RestoreArgs) -> Result<i32> {
     // As in `run`: a signal during decoding and compiling waits for the
     // guest's first poll point.
     let signals = listen(&args.checkpoint)?;
@@ -73,7 +68,7 @@ fn restore_inner(args: RestoreArgs) -> Result<i32> {
             args.snapshot.display()
         ),
     };
-    let loader = crate::run::loader(&engine_config(args.engine), &args.cache)?;
+    let loader = crate::guest::loader(&engine_config(args.engine), &args.cache)?;
     let module = load(&loader, &prepared, &args.snapshot)?;
     let linker = linker(&module)?;
 
@@ -253,7 +248,7 @@ fn drive(
     writer.finish()?;
     match ended {
         Ended::Exited(code) => Ok(code),
-        Ended::Trapped(e) => Ok(crate::run::guest_failure(e, None, module, "running")),
+        Ended::Trapped(e) => crate::guest::guest_failure(e, None, module, "running"),
         Ended::ResumeFailed(e) => {
             Err(anyhow::Error::from(e).context("cannot resume the guest after a checkpoint"))
         }

@@ -1,34 +1,13 @@
 //! `continuum run`.
 
-use crate::cli::{CacheArgs, RunArgs};
-use crate::exit;
+use crate::cli::RunArgs;
+use crate::guest::{Host, build_wasi, check_imports, guest_failure, loader};
 use anyhow::{Context, Result, bail};
-use continuum_engine::{CompileCache, EngineConfig, EngineKind, ModuleLoader};
-use continuum_wasi::{GuestExit, WasiCtx, WasiCtxBuilder};
+use continuum_engine::{EngineConfig, EngineKind};
 use std::time::Instant;
-use wasmtime::{Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime::{Linker, Module, Store, StoreLimitsBuilder};
 
-/// What a store holds for one guest.
-pub struct Host {
-    wasi: WasiCtx,
-    limits: StoreLimits,
-}
-
-pub fn loader(config: &EngineConfig, cache: &CacheArgs) -> Result<ModuleLoader> {
-    Ok(ModuleLoader::new(
-        config,
-        cache.dir().map(CompileCache::new),
-    )?)
-}
-
-pub fn run(args: RunArgs) -> i32 {
-    match run_inner(args) {
-        Ok(code) => code,
-        Err(err) => exit::report(&err),
-    }
-}
-
-fn run_inner(args: RunArgs) -> Result<i32> {
+pub fn run(args: RunArgs) -> Result<i32> {
     let ck = &args.checkpoint;
     if !args.migratable
         && (ck.checkpoint_on.is_some()
@@ -40,8 +19,7 @@ fn run_inner(args: RunArgs) -> Result<i32> {
         bail!("the --checkpoint-* flags need --migratable");
     }
     if args.migratable {
-        let wasi = build_wasi(&args)?;
-        return crate::migratable::run(&args, wasi);
+        bail!("internal: `run --migratable` is dispatched to the migratable module by main");
     }
     let config = EngineConfig {
         kind: args.engine,
@@ -95,12 +73,7 @@ fn run_inner(args: RunArgs) -> Result<i32> {
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(i) => i,
         Err(e) => {
-            return Ok(guest_failure(
-                e,
-                args.timeout,
-                &args.module,
-                "instantiating the module",
-            ));
+            return guest_failure(e, args.timeout, &args.module, "instantiating the module");
         }
     };
 
@@ -122,10 +95,10 @@ fn run_inner(args: RunArgs) -> Result<i32> {
                 }
             }
         };
-    Ok(match outcome {
-        Ok(()) => 0,
+    match outcome {
+        Ok(()) => Ok(0),
         Err(e) => guest_failure(e, args.timeout, &args.module, "running"),
-    })
+    }
 }
 
 /// Adds what to do about an artifact built for another engine or machine.
@@ -165,66 +138,6 @@ fn check_initial_memory(module: &Module, max: u64) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a module that imports anything this host does not provide,
-/// naming every such import, before any guest code runs.
-pub fn check_imports(module: &Module) -> Result<()> {
-    use continuum_snapshot::layout::{POLL_MODULE, POLL_NAME};
-    let unknown: Vec<String> = module
-        .imports()
-        .filter(|i| {
-            let wasi = i.module() == continuum_wasi::MODULE
-                && continuum_wasi::FUNCTIONS.contains(&i.name());
-            let poll = i.module() == POLL_MODULE && i.name() == POLL_NAME;
-            !wasi && !poll
-        })
-        .map(|i| format!("`{}::{}`", i.module(), i.name()))
-        .collect();
-    if !unknown.is_empty() {
-        bail!(
-            "the module imports {} that Continuum does not provide (it provides the {} functions of {})",
-            unknown.join(", "),
-            continuum_wasi::FUNCTIONS.len(),
-            continuum_wasi::MODULE
-        );
-    }
-    Ok(())
-}
-
-fn build_wasi(args: &RunArgs) -> Result<WasiCtx> {
-    let argv0 = args
-        .argv0
-        .clone()
-        .unwrap_or_else(|| args.module.display().to_string());
-    let mut b = WasiCtxBuilder::new().arg(argv0);
-    if args.invoke.is_none() {
-        for a in &args.args {
-            b = b.arg(a.clone());
-        }
-    }
-    for e in &args.env {
-        match &e.value {
-            Some(v) => b = b.env(&e.key, v),
-            None => {
-                if let Ok(v) = std::env::var(&e.key) {
-                    b = b.env(&e.key, &v);
-                }
-            }
-        }
-    }
-    for (d, read_only) in &args.preopens {
-        b = b.preopen_dir(&d.host, &d.guest, *read_only)?;
-    }
-    for addr in &args.tcplisten {
-        let listener = std::net::TcpListener::bind(addr)
-            .with_context(|| format!("cannot listen on `{addr}` (--tcplisten)"))?;
-        b = b.tcp_listener(listener)?;
-    }
-    if let Some(n) = args.max_open_files {
-        b = b.max_open_files(n);
-    }
-    Ok(b.build()?)
-}
-
 /// For code with epoch checks: a run without `--timeout` gets a deadline it
 /// cannot reach. With one, a watchdog thread bumps the epoch
 /// (stopping guest code) and sets the WASI interrupt flag (ending a wait in
@@ -250,46 +163,4 @@ fn arm_timeout(
         flag.store(true, std::sync::atomic::Ordering::Relaxed);
         engine.increment_epoch();
     });
-}
-
-/// Turns a guest's end into an exit status: its own exit code, a timeout,
-/// or a trap (printed with the Wasm backtrace).
-pub fn guest_failure(
-    err: wasmtime::Error,
-    timeout: Option<std::time::Duration>,
-    module: &std::path::Path,
-    phase: &str,
-) -> i32 {
-    if let Some(GuestExit(code)) = err.downcast_ref::<GuestExit>() {
-        return *code;
-    }
-    match err.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => {
-            let t = timeout
-                .map(|t| humantime::format_duration(t).to_string())
-                .unwrap_or_default();
-            eprintln!(
-                "error: `{}` timed out after {t} (--timeout)",
-                module.display()
-            );
-            exit::TIMEOUT
-        }
-        Some(trap) => {
-            let hint = match trap {
-                Trap::StackOverflow => {
-                    " (the guest's call stack is exhausted; raise it with --max-wasm-stack)"
-                }
-                Trap::MemoryOutOfBounds => " (the guest accessed memory outside its linear memory)",
-                _ => "",
-            };
-            eprintln!(
-                "error: `{}` trapped while {phase}{hint}\n{err:?}",
-                module.display()
-            );
-            exit::TRAP
-        }
-        None => exit::report(
-            &anyhow::Error::from(err).context(format!("while {phase} `{}`", module.display())),
-        ),
-    }
 }
