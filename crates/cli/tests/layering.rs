@@ -6,7 +6,7 @@
 #[path = "../../../tests/support/import_graph.rs"]
 mod import_graph;
 
-use import_graph::{circle, imports};
+use import_graph::{circle, imports, rust_files};
 use std::path::Path;
 
 #[test]
@@ -24,28 +24,11 @@ fn no_module_imports_one_that_imports_it_back() {
     assert!(g["cli"].is_empty(), "cli imports {:?}", g["cli"]);
 }
 
-/// Every `.rs` file under src/, with its path relative to src/.
-fn sources() -> Vec<(String, String)> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut out = Vec::new();
-    let mut stack = vec![src.clone()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                let rel = p.strip_prefix(&src).unwrap().display().to_string();
-                out.push((rel, std::fs::read_to_string(&p).unwrap()));
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn clap_types_live_under_cli_and_only_main_reports_errors() {
-    for (file, text) in sources() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for (rel, text) in rust_files(&src) {
+        let file = rel.display().to_string();
         let in_cli = file == "cli.rs" || file.starts_with("cli/");
         for derive in ["Parser", "Args", "Subcommand"] {
             let found = text

@@ -241,40 +241,38 @@ impl Driver {
 
     /// Serves one command while paused; `Some` when the run here is over.
     fn serve(&mut self, app: &mut Migratable, cmd: Command) -> Option<Finish> {
-        {
-            match cmd {
-                Command::Checkpoint { store, reply } => {
-                    let _ = reply.send(self.checkpoint(app, store));
-                }
-                Command::Stop { reply } => {
-                    let _ = reply.send(Ok(()));
-                    return Some(Finish::End(End::Stopped("stopped on request".into())));
-                }
-                Command::TimeUp => {
-                    let limit = self.slot.lock().record.time_limit_ms.unwrap_or(0);
-                    return Some(Finish::End(End::Failed(format!(
-                        "time limit of {limit} ms reached"
-                    ))));
-                }
-                Command::Suspend { reply } => {
-                    // Answered once the record says how the run ended.
-                    self.shutdown_reply = Some(reply);
-                    return Some(self.suspend(app));
-                }
-                Command::Migrate { job, reply } => {
-                    let time_used_ms = self.time_used_ms();
-                    let paused = crate::send::Paused {
-                        node: &self.node,
-                        slot: &self.slot,
-                        app,
-                        logs: &self.logs,
-                        time_used_ms,
-                    };
-                    let (report, end) = crate::send::handoff(paused, job);
-                    let _ = reply.send(report);
-                    if let Some(end) = end {
-                        return Some(Finish::End(end));
-                    }
+        match cmd {
+            Command::Checkpoint { store, reply } => {
+                let _ = reply.send(self.checkpoint(app, store));
+            }
+            Command::Stop { reply } => {
+                let _ = reply.send(Ok(()));
+                return Some(Finish::End(End::Stopped("stopped on request".into())));
+            }
+            Command::TimeUp => {
+                let limit = self.slot.lock().record.time_limit_ms.unwrap_or(0);
+                return Some(Finish::End(End::Failed(format!(
+                    "time limit of {limit} ms reached"
+                ))));
+            }
+            Command::Suspend { reply } => {
+                // Answered once the record says how the run ended.
+                self.shutdown_reply = Some(reply);
+                return Some(self.suspend(app));
+            }
+            Command::Migrate { job, reply } => {
+                let time_used_ms = self.time_used_ms();
+                let paused = crate::send::Paused {
+                    node: &self.node,
+                    slot: &self.slot,
+                    app,
+                    logs: &self.logs,
+                    time_used_ms,
+                };
+                let (report, end) = crate::send::handoff(paused, job);
+                let _ = reply.send(report);
+                if let Some(end) = end {
+                    return Some(Finish::End(end));
                 }
             }
         }

@@ -43,11 +43,6 @@ impl<C> Requests<C> {
         self.lock().drain(..).collect()
     }
 
-    /// The guest's pause handle (pausing without a command just resumes).
-    pub fn pause_handle(&self) -> &PauseHandle {
-        &self.pause
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<C>> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
